@@ -1,0 +1,130 @@
+package ai.bitrouter.billing.devstack.deployment;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.jboss.logging.Logger;
+
+import io.quarkus.deployment.builditem.Startable;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+
+/**
+ * A real Apache Kafka broker (KRaft, combined broker + controller) running inside this JVM, so it dies with it:
+ * the quickest way to a real broker here (a child JVM took three times as long to start).
+ */
+final class KafkaServer implements Startable {
+    private static final Logger LOG = Logger.getLogger(KafkaServer.class);
+
+    private final Path logDir;
+    private final int partitions;
+    private KafkaRaftServer server;
+    private int port;
+
+    KafkaServer(Path workDir, int partitions) {
+        this.logDir = workDir.resolve("kafka");
+        this.partitions = partitions;
+    }
+
+    @Override
+    public void start() {
+        ProcessGuard.deleteTree(logDir);
+        port = Ports.free();
+        int controllerPort = Ports.free();
+        long t0 = System.nanoTime();
+        Properties p = new Properties();
+        p.put("process.roles", "broker,controller");
+        p.put("node.id", "1");
+        p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+        p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.put("controller.listener.names", "CONTROLLER");
+        p.put("inter.broker.listener.name", "PLAINTEXT");
+        p.put("log.dirs", logDir.toString());
+        p.put("num.partitions", Integer.toString(partitions));
+        p.put("offsets.topic.replication.factor", "1");
+        p.put("offsets.topic.num.partitions", "4");
+        p.put("transaction.state.log.replication.factor", "1");
+        p.put("transaction.state.log.min.isr", "1");
+        p.put("share.coordinator.state.topic.replication.factor", "1");
+        p.put("share.coordinator.state.topic.min.isr", "1");
+        p.put("min.insync.replicas", "1");
+        p.put("default.replication.factor", "1");
+        p.put("group.initial.rebalance.delay.ms", "0");
+        p.put("auto.create.topics.enable", "true");
+        p.put("log.flush.interval.messages", Long.toString(Long.MAX_VALUE));
+        try {
+            Files.createDirectories(logDir);
+            Path propsFile = logDir.getParent().resolve("kafka.properties");
+            try (var out = Files.newBufferedWriter(propsFile)) {
+                p.store(out, "devstack broker");
+            }
+            ByteArrayOutputStream formatLog = new ByteArrayOutputStream();
+            int rc = kafka.tools.StorageTool.execute(
+                    new String[] { "format", "-t", Uuid.randomUuid().toString(), "-c", propsFile.toString() },
+                    new PrintStream(formatLog, true, StandardCharsets.UTF_8));
+            if (rc != 0) {
+                throw new IllegalStateException("kafka storage format failed: " + formatLog.toString(StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        server = new KafkaRaftServer(KafkaConfig.fromProps(p, false), Time.SYSTEM);
+        server.startup();
+        Runtime.getRuntime().addShutdownHook(new Thread(this::closeQuietly, "devstack-kafka-stop"));
+        LOG.infof("Kafka ready on 127.0.0.1:%d in %d ms", port, (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    String bootstrapServers() {
+        return "127.0.0.1:" + port;
+    }
+
+    @Override
+    public String getConnectionInfo() {
+        return bootstrapServers();
+    }
+
+    @Override
+    public String getContainerId() {
+        return null;
+    }
+
+    private void closeQuietly() {
+        try {
+            close();
+        } catch (Exception e) {
+            LOG.debug("Kafka stop", e);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (server == null) {
+            return;
+        }
+        KafkaRaftServer s = server;
+        server = null;
+        // A broker whose clients are already gone can spend long in controlled shutdown; bound it.
+        CompletableFuture<Void> stop = CompletableFuture.runAsync(() -> {
+            s.shutdown();
+            s.awaitShutdown();
+        });
+        try {
+            stop.get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("Kafka did not stop within 30 s; the JVM exit will end it");
+        }
+        ProcessGuard.deleteTree(logDir);
+    }
+}

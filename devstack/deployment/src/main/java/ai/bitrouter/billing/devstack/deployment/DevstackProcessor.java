@@ -42,9 +42,9 @@ class DevstackProcessor {
             return;
         }
         String mode = launchMode.getLaunchMode().getDefaultProfile();
-        Path workDir = config.dataDir().map(Path::of)
+        Path workDir = RunSlot.acquire(config.dataDir().map(Path::of)
                 .orElse(Path.of(System.getProperty("user.dir"), "target", "devstack", mode))
-                .toAbsolutePath();
+                .toAbsolutePath());
 
         if (unset("quarkus.datasource.jdbc.url")) {
             services.produce(DevServicesResultBuildItem.owned()

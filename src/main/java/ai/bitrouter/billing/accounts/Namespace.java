@@ -2,6 +2,7 @@ package ai.bitrouter.billing.accounts;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
@@ -26,7 +27,12 @@ public class Namespace extends PanacheEntityBase {
     @Column(name = "created_at", nullable = false, insertable = false, updatable = false)
     public Instant createdAt;
 
+    /** Oldest first: the first one is the namespace a sign-in binds its tokens to. */
     public static List<Namespace> ofAccount(UUID accountId) {
         return list("accountId = ?1 order by createdAt, id", accountId);
+    }
+
+    public static Optional<Namespace> firstOf(UUID accountId) {
+        return find("accountId = ?1 order by createdAt, id", accountId).firstResultOptional();
     }
 }

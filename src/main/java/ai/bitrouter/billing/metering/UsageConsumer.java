@@ -5,7 +5,11 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -37,7 +41,7 @@ public class UsageConsumer {
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
 
     @Inject
-    UsageIngestService ingest;
+    MeteringService metering;
 
     @Inject
     MeterRegistry metrics;
@@ -56,55 +60,86 @@ public class UsageConsumer {
     @Incoming("usage")
     @Blocking
     public void consume(ConsumerRecords<String, String> records) {
-        List<UsageRecordWriter.Positioned> valid = new ArrayList<>(records.count());
-        List<ConsumerRecord<String, String>> sources = new ArrayList<>(records.count());
+        long started = System.nanoTime();
+        List<MeteringService.Incoming> parsed = new ArrayList<>(records.count());
+        Map<String, ConsumerRecord<String, String>> sources = new HashMap<>();
         List<CompletableFuture<Void>> dlq = new ArrayList<>();
         for (ConsumerRecord<String, String> r : records) {
             switch (parser.parse(r.value())) {
                 case UsageEventParser.Parsed p -> {
-                    valid.add(new UsageRecordWriter.Positioned(p.event(), r.partition(), r.offset()));
-                    sources.add(r);
+                    var in = new MeteringService.Incoming(p.event(), r.value(), r.partition(), r.offset());
+                    parsed.add(in);
+                    sources.put(position(r.partition(), r.offset()), r);
                 }
                 case UsageEventParser.Rejected rej -> dlq.add(deadLetter(r, rej.reason(), rej.detail()));
             }
         }
-        int inserted = recordWithRetry(valid, sources, dlq);
+        MeteringService.Prepared prepared = retrying(() -> metering.prepare(parsed));
+        for (MeteringService.Rejected rej : prepared.rejected()) {
+            dlq.add(deadLetter(sources.get(position(rej.source().partition(), rej.source().offset())), rej.reason(),
+                    rej.detail()));
+        }
+        UsageLedger.Appended appended = appendWithRetry(prepared.accepted(), sources, dlq);
+        // The dead letters must be on the broker before this batch's offsets may be committed.
         CompletableFuture.allOf(dlq.toArray(CompletableFuture[]::new)).join();
-        count("recorded", "none", inserted);
-        count("duplicate", "none", valid.size() - inserted);
+        count("recorded", "none", appended.inserted() - appended.parked());
+        count("parked", "unpriced", appended.parked());
+        count("duplicate", "none", appended.duplicates());
+        count("conflict", "different_payload", appended.conflicts());
+        count("anomaly", "closed_family_discount",
+                prepared.accepted().stream().filter(p -> p.result().anomaly()).count());
+        metrics.timer("billing.usage.batch").record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
     }
 
-    private int recordWithRetry(List<UsageRecordWriter.Positioned> valid, List<ConsumerRecord<String, String>> sources,
-            List<CompletableFuture<Void>> dlq) {
+    private UsageLedger.Appended appendWithRetry(List<PricedEvent> events,
+            Map<String, ConsumerRecord<String, String>> sources, List<CompletableFuture<Void>> dlq) {
+        try {
+            return retrying(() -> metering.append(events));
+        } catch (DataRefused e) {
+            if (events.size() == 1) {
+                PricedEvent only = events.get(0);
+                dlq.add(deadLetter(sources.get(position(only.partition(), only.offset())), "unstorable", rootMessage(e)));
+                return new UsageLedger.Appended(0, 0, 0, 0);
+            }
+            // One at a time, so that only the row the database refuses leaves the batch.
+            int inserted = 0, duplicates = 0, conflicts = 0, parked = 0;
+            for (PricedEvent p : events) {
+                UsageLedger.Appended one = appendWithRetry(List.of(p), sources, dlq);
+                inserted += one.inserted();
+                duplicates += one.duplicates();
+                conflicts += one.conflicts();
+                parked += one.parked();
+            }
+            return new UsageLedger.Appended(inserted, duplicates, conflicts, parked);
+        }
+    }
+
+    /** Runs a database step until it succeeds; a refusal of the data itself is not retried but reported. */
+    private <T> T retrying(Supplier<T> step) {
         Duration backoff = Duration.ofMillis(100);
         while (true) {
             try {
-                return ingest.record(valid);
+                return step.get();
             } catch (RuntimeException e) {
                 if (isDataError(e)) {
-                    return isolate(valid, sources, dlq);
+                    throw new DataRefused(e);
                 }
                 count("retried", "database", 1);
-                LOG.warnf("recording %d usage events failed (%s); retrying in %d ms", valid.size(), rootMessage(e),
-                        backoff.toMillis());
+                LOG.warnf("usage batch step failed (%s); retrying in %d ms", rootMessage(e), backoff.toMillis());
                 sleep(backoff);
                 backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
             }
         }
     }
 
-    /** One record at a time, so that only the record the database refuses leaves the batch. */
-    private int isolate(List<UsageRecordWriter.Positioned> valid, List<ConsumerRecord<String, String>> sources,
-            List<CompletableFuture<Void>> dlq) {
-        if (valid.size() == 1) {
-            dlq.add(deadLetter(sources.get(0), "unstorable", "the database refused the record"));
-            return 0;
+    private static String position(Integer partition, Long offset) {
+        return partition + ":" + offset;
+    }
+
+    private static final class DataRefused extends RuntimeException {
+        DataRefused(RuntimeException cause) {
+            super(cause);
         }
-        int inserted = 0;
-        for (int i = 0; i < valid.size(); i++) {
-            inserted += recordWithRetry(List.of(valid.get(i)), List.of(sources.get(i)), dlq);
-        }
-        return inserted;
     }
 
     /** SQLSTATE classes 22 (data exception) and 23 (integrity violation): retrying the same rows cannot help. */

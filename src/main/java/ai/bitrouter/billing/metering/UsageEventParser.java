@@ -77,13 +77,17 @@ public final class UsageEventParser {
         String funding = text(data, "funding_source", true);
         require(funding.equals("cloud_credit") || funding.equals("byok"), "schema_violation",
                 "funding_source must be cloud_credit or byok");
+        String served = text(data, "served_model_id", false);
+        String provider = text(data, "provider_id", false);
+        // Only the final, successful attempt is billed, so a success must say what served it.
+        require(status.equals("failed") || (served != null && provider != null), "inconsistent_event",
+                "a succeeded request needs served_model_id and provider_id");
         JsonNode usage = data.get("usage");
         require(usage != null && usage.isObject(), "schema_violation", "data.usage must be an object");
         JsonNode streamed = data.get("streamed");
         require(streamed == null || streamed.isNull() || streamed.isBoolean(), "schema_violation", "streamed must be a boolean");
         return new UsageEvent(id, text(root, "source", true), instant(root, "time", true), requestId, namespace,
-                text(data, "api_key_id", false), text(data, "model", true), text(data, "served_model_id", false),
-                text(data, "provider_id", false), status, text(data, "error_code", false), funding,
+                text(data, "api_key_id", false), text(data, "model", true), served, provider, status, text(data, "error_code", false), funding,
                 tokens(usage, "prompt_tokens"), tokens(usage, "completion_tokens"), tokens(usage, "cache_read_tokens"),
                 tokens(usage, "cache_write_tokens"), tokens(usage, "reasoning_tokens"),
                 streamed == null || streamed.isNull() ? null : streamed.booleanValue(),

@@ -1,17 +1,15 @@
 package ai.bitrouter.billing.accounts.api;
 
-import java.util.Arrays;
+import java.time.Instant;
 import java.util.List;
 import java.util.TreeSet;
 
-import org.eclipse.microprofile.jwt.JsonWebToken;
-
 import com.fasterxml.jackson.annotation.JsonProperty;
 
-import ai.bitrouter.billing.accounts.Account;
-import ai.bitrouter.billing.accounts.Namespace;
+import ai.bitrouter.billing.security.Caller;
+import ai.bitrouter.billing.security.CallerContext;
+import ai.bitrouter.billing.security.NamespaceAccess;
 import io.quarkus.security.Authenticated;
-import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -19,8 +17,9 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
 /**
- * Who am I: the caller's identity from the token and, once provisioned, the account it bills to.
- * Any signed-in caller; it only ever reads the caller's own account (looked up by the token's subject).
+ * Who am I: the caller (person or API key), its roles and scopes, and the account it bills to with the namespaces
+ * it may use. Any authenticated caller, no scope: it shows only what the credential already carries and the
+ * caller's own account. {@code account} is null for a person who has not signed in through this service yet.
  */
 @Path("/v1/account")
 @Produces(MediaType.APPLICATION_JSON)
@@ -28,32 +27,31 @@ import jakarta.ws.rs.core.MediaType;
 public class AccountResource {
 
     @Inject
-    SecurityIdentity identity;
+    CallerContext callers;
 
     @Inject
-    JsonWebToken token;
-
-    public record NamespaceView(String id, String name) {
-    }
+    NamespaceAccess access;
 
     public record AccountView(String id, String status, @JsonProperty("display_name") String displayName,
-            List<NamespaceView> namespaces) {
+            String email, @JsonProperty("created_at") Instant createdAt, List<NamespaceView> namespaces) {
     }
 
-    public record WhoAmI(String subject, String username, String email, List<String> roles, List<String> scopes,
+    public record WhoAmI(String subject, String username, String email, String auth,
+            @JsonProperty("api_key_id") String apiKeyId, List<String> roles, List<String> scopes,
             AccountView account) {
     }
 
     @GET
     public WhoAmI get() {
-        String scope = token.getClaim("scope");
-        List<String> scopes = scope == null ? List.of()
-                : List.copyOf(new TreeSet<>(Arrays.asList(scope.trim().split("\\s+"))));
-        AccountView account = Account.findByOwner(token.getSubject())
-                .map(a -> new AccountView(a.id.toString(), a.status, a.displayName,
-                        Namespace.ofAccount(a.id).stream().map(n -> new NamespaceView(n.id, n.name)).toList()))
+        Caller caller = callers.caller();
+        AccountView account = access.account()
+                .map(a -> new AccountView(a.id.toString(), a.status, a.displayName, a.email, a.createdAt,
+                        access.visible().stream().map(NamespaceView::of).toList()))
                 .orElse(null);
-        return new WhoAmI(token.getSubject(), token.getClaim("preferred_username"), token.getClaim("email"),
-                List.copyOf(new TreeSet<>(identity.getRoles())), scopes, account);
+        return new WhoAmI(caller.subject(), caller.username(),
+                caller.email() != null ? caller.email() : account == null ? null : account.email(),
+                caller.kind() == Caller.Kind.API_KEY ? "api_key" : "user",
+                caller.apiKey().map(k -> k.keyId()).orElse(null),
+                List.copyOf(new TreeSet<>(caller.roles())), List.copyOf(new TreeSet<>(caller.scopes())), account);
     }
 }

@@ -1,0 +1,46 @@
+package ai.bitrouter.billing.catalog.registry;
+
+import io.quarkus.scheduler.Scheduled;
+import io.quarkus.scheduler.ScheduledExecution;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import org.jboss.logging.Logger;
+
+/**
+ * Re-imports the registry periodically when its location is a URL. A failed or rejected run is recorded and
+ * logged; the catalog in force is untouched, and the next run tries again.
+ */
+@ApplicationScoped
+public class RegistryRefreshJob {
+
+    private static final Logger LOG = Logger.getLogger(RegistryRefreshJob.class);
+
+    @Inject
+    RegistryImporter importer;
+
+    @Scheduled(identity = "catalog-registry-refresh", every = "${bitrouter.catalog.registry.refresh-interval}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP, skipExecutionIf = NoRemoteRegistry.class)
+    void refresh() {
+        try {
+            var report = importer.importConfigured(RegistryImporter.Trigger.SCHEDULED, null);
+            LOG.infof("registry import: %s (version %s, %d warnings)", report.outcome(), report.versionId(),
+                    report.warnings().size());
+        } catch (RuntimeException e) {
+            LOG.warnf("registry import failed, the catalog in force is unchanged: %s", e.getMessage());
+        }
+    }
+
+    /** Periodic refresh only makes sense for a URL; a local directory is imported once at startup. */
+    @Singleton
+    public static class NoRemoteRegistry implements Scheduled.SkipPredicate {
+
+        @Inject
+        RegistrySource source;
+
+        @Override
+        public boolean test(ScheduledExecution execution) {
+            return !source.isRemote();
+        }
+    }
+}

@@ -20,7 +20,7 @@ public final class CatalogDiff {
                 section(before.models(), after.models(), id -> Map.of("id", id), CatalogDiff::model),
                 section(before.providers(), after.providers(), id -> Map.of("id", id), CatalogDiff::provider),
                 section(before.offers(), after.offers(),
-                        k -> ordered("model", k.modelId(), "provider", k.providerId()),
+                        k -> OrderedMap.of("model", k.modelId(), "provider", k.providerId()),
                         price -> price.map(PriceJson::of).orElse(null)),
                 section(before.official(), after.official(), id -> Map.of("model", id), CatalogDiff::official));
     }
@@ -55,23 +55,15 @@ public final class CatalogDiff {
     }
 
     private static Object model(ModelInfo m) {
-        return ordered("name", m.name(), "family", m.family(), "open_weights", m.openWeights());
+        return OrderedMap.of("name", m.name(), "family", m.family(), "open_weights", m.openWeights());
     }
 
     private static Object provider(ProviderInfo p) {
-        return ordered("name", p.name(), "kind", p.kind(), "status", p.status(), "byok", p.byok());
+        return OrderedMap.of("name", p.name(), "kind", p.kind(), "status", p.status(), "byok", p.byok());
     }
 
     private static Object official(OfficialEntry o) {
-        return ordered("source", o.source().wireName(), "basis_provider", o.basisProviderId(),
+        return OrderedMap.of("source", o.source().wireName(), "basis_provider", o.basisProviderId(),
                 "pricing", PriceJson.of(o.price()));
-    }
-
-    private static Map<String, Object> ordered(Object... keysAndValues) {
-        Map<String, Object> map = new LinkedHashMap<>();
-        for (int i = 0; i < keysAndValues.length; i += 2) {
-            map.put((String) keysAndValues[i], keysAndValues[i + 1]);
-        }
-        return map;
     }
 }

@@ -8,7 +8,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -45,25 +44,17 @@ public final class CatalogDigest {
 
     private static Map<String, Object> canonical(CatalogSnapshot s) {
         List<Object> models = new ArrayList<>();
-        s.models().values().forEach(m -> models.add(entry("id", m.id(), "name", m.name(), "family", m.family(),
+        s.models().values().forEach(m -> models.add(OrderedMap.of("id", m.id(), "name", m.name(), "family", m.family(),
                 "open_weights", m.openWeights())));
         List<Object> providers = new ArrayList<>();
-        s.providers().values().forEach(p -> providers.add(entry("id", p.id(), "name", p.name(), "kind", p.kind(),
-                "status", p.status(), "byok", p.byok())));
+        s.providers().values().forEach(p -> providers.add(OrderedMap.of("id", p.id(), "name", p.name(),
+                "kind", p.kind(), "status", p.status(), "byok", p.byok())));
         List<Object> offers = new ArrayList<>();
-        s.offers().forEach((k, price) -> offers.add(entry("model", k.modelId(), "provider", k.providerId(),
+        s.offers().forEach((k, price) -> offers.add(OrderedMap.of("model", k.modelId(), "provider", k.providerId(),
                 "pricing", price.map(PriceJson::of).orElse(null))));
         List<Object> official = new ArrayList<>();
-        s.official().forEach((model, o) -> official.add(entry("model", model, "source", o.source().wireName(),
+        s.official().forEach((model, o) -> official.add(OrderedMap.of("model", model, "source", o.source().wireName(),
                 "basis_provider", o.basisProviderId(), "pricing", PriceJson.of(o.price()))));
-        return entry("models", models, "providers", providers, "offers", offers, "official", official);
-    }
-
-    private static Map<String, Object> entry(Object... keysAndValues) {
-        Map<String, Object> map = new LinkedHashMap<>();
-        for (int i = 0; i < keysAndValues.length; i += 2) {
-            map.put((String) keysAndValues[i], keysAndValues[i + 1]);
-        }
-        return map;
+        return OrderedMap.of("models", models, "providers", providers, "offers", offers, "official", official);
     }
 }

@@ -145,7 +145,8 @@ public class CatalogRows {
         return b.build();
     }
 
-    private static Map<String, List<ContextTier>> tiers(Connection c, String sql, String versionId) throws SQLException {
+    private static Map<String, List<ContextTier>> tiers(Connection c, String sql, String versionId)
+            throws SQLException {
         Map<String, List<ContextTier>> tiers = new HashMap<>();
         try (ResultSet rs = select(c, sql, versionId)) {
             while (rs.next()) {

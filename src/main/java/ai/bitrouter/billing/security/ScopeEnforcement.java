@@ -1,6 +1,7 @@
 package ai.bitrouter.billing.security;
 
 import java.lang.reflect.Method;
+import java.util.Optional;
 
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
@@ -29,9 +30,15 @@ public class ScopeEnforcement {
             return Uni.createFrom().nullItem();
         }
         // A failed authentication (bad token, revoked key) fails this Uni: the 401 mapper answers it.
-        return QuarkusHttpUser.getSecurityIdentity(context, null).map(identity -> Caller.of(identity)
-                .map(caller -> caller.hasScope(scope) ? null : ApiError.response(403, MISSING_SCOPE + scope))
-                .orElseGet(ScopeEnforcement::unauthorized));
+        return QuarkusHttpUser.getSecurityIdentity(context, null).map(identity -> verdict(Caller.of(identity), scope));
+    }
+
+    /** Null lets the request through. */
+    static Response verdict(Optional<Caller> caller, String scope) {
+        if (caller.isEmpty()) {
+            return unauthorized();
+        }
+        return caller.get().hasScope(scope) ? null : ApiError.response(403, MISSING_SCOPE + scope);
     }
 
     private static Response unauthorized() {

@@ -53,7 +53,8 @@ class CatalogDigestTest {
     void theDigestIgnoresKeyOrderListOrderAndWhitespace() throws Exception {
         String models = RegistryFixture.modelsText();
         String providers = RegistryFixture.providersText();
-        String compactShuffledModels = RegistryJson.MAPPER.writeValueAsString(shuffled(RegistryJson.MAPPER.readTree(models)));
+        String compactShuffledModels =
+                RegistryJson.MAPPER.writeValueAsString(shuffled(RegistryJson.MAPPER.readTree(models)));
         String prettyShuffledProviders = RegistryJson.MAPPER.writerWithDefaultPrettyPrinter()
                 .writeValueAsString(shuffled(RegistryJson.MAPPER.readTree(providers)));
 
@@ -92,6 +93,7 @@ class CatalogDigestTest {
         assertEquals(java.util.HexFormat.of().formatHex(sha), CatalogDigest.of(seed));
         assertTrue(text.startsWith("{\"models\":[{\"family\":\"claude-sonnet\",\"id\":\"anthropic/claude-sonnet-4.6\""),
                 text.substring(0, 80));
-        assertTrue(text.contains("\"input_tokens\":{\"cache_read\":\"0.12\",\"no_cache\":\"0.7125\"}"), "rates are strings");
+        assertTrue(text.contains("\"input_tokens\":{\"cache_read\":\"0.12\",\"no_cache\":\"0.7125\"}"),
+                "rates are strings");
     }
 }

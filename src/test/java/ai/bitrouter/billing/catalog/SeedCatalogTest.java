@@ -43,7 +43,8 @@ class SeedCatalogTest {
         assertFalse(catalog.listedPrice("minimax/minimax-m3", "tencent").orElseThrow().contextTiers().isEmpty());
         OfficialEntry deepseek = catalog.official().get("deepseek/deepseek-v3.2");
         assertEquals(OfficialSource.DERIVED, deepseek.source());
-        assertEquals(Map.of("no_cache", "0.28", "cache_read", "0.14"), PriceJson.of(deepseek.price()).get("input_tokens"));
+        assertEquals(Map.of("no_cache", "0.28", "cache_read", "0.14"),
+                PriceJson.of(deepseek.price()).get("input_tokens"));
     }
 
     @Test

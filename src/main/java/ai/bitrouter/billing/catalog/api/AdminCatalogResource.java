@@ -94,7 +94,8 @@ public class AdminCatalogResource {
         try {
             JsonNode request = RegistryJson.read("request body", body);
             if (!request.isObject() || !request.hasNonNull("pricing")) {
-                throw ApiException.badRequest("expected {\"pricing\": {\"input_tokens\": {...}, \"output_tokens\": {...}}}");
+                throw ApiException.badRequest(
+                        "expected {\"pricing\": {\"input_tokens\": {...}, \"output_tokens\": {...}}}");
             }
             Price price = PricingParser.parse(request.get("pricing"), "pricing");
             String note = request.hasNonNull("note") ? request.get("note").asText() : null;

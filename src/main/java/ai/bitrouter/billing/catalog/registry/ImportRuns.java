@@ -36,7 +36,8 @@ public class ImportRuns {
     @Transactional(Transactional.TxType.REQUIRES_NEW)
     public void record(Run run) {
         String sql = "INSERT INTO catalog_import_runs (started_at, finished_at, trigger, origin, requested_by, "
-                + "outcome, version_id, error, report) VALUES (?::timestamptz, ?::timestamptz, ?, ?, ?, ?, ?, ?, ?::jsonb)";
+                + "outcome, version_id, error, report) "
+                + "VALUES (?::timestamptz, ?::timestamptz, ?, ?, ?, ?, ?, ?, ?::jsonb)";
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, run.startedAt().toString());
             ps.setString(2, run.finishedAt().toString());

@@ -91,7 +91,8 @@ public class RegistryImporter {
             Order o = order.get();
             Instant effective = o.effectiveFrom().orElseGet(() -> Instant.now().plus(config.publishLead()));
             CatalogPublisher.Publication publication = publisher.publish(
-                    new CatalogPublisher.Request(VersionHeader.SOURCE_REGISTRY, o.note(), requestedBy, o.effectiveFrom()),
+                    new CatalogPublisher.Request(VersionHeader.SOURCE_REGISTRY, o.note(), requestedBy,
+                            o.effectiveFrom()),
                     head -> builder.build(o.feed(), catalog.policyAt(effective), adminPrices(head)));
             SyncReport report = publication.report();
             runs.record(new ImportRuns.Run(null, started, Instant.now(), triggerName, origin, requestedBy,
@@ -104,7 +105,8 @@ public class RegistryImporter {
                     ImportRuns.REJECTED, null, e.getMessage(), problems));
             throw e;
         } catch (RuntimeException e) {
-            String outcome = e instanceof ApiException api && api.status() < 500 ? ImportRuns.REJECTED : ImportRuns.FAILED;
+            String outcome = e instanceof ApiException api && api.status() < 500
+                    ? ImportRuns.REJECTED : ImportRuns.FAILED;
             runs.record(new ImportRuns.Run(null, started, Instant.now(), triggerName, origin, requestedBy, outcome,
                     null, String.valueOf(e.getMessage()), null));
             throw e;

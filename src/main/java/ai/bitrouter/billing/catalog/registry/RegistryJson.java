@@ -34,7 +34,8 @@ public final class RegistryJson {
         } catch (JsonProcessingException e) {
             String where = e.getLocation() == null ? ""
                     : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
-            throw new FeedRejectedException(List.of(fileName + ": not valid JSON" + where + ": " + e.getOriginalMessage()));
+            throw new FeedRejectedException(
+                    List.of(fileName + ": not valid JSON" + where + ": " + e.getOriginalMessage()));
         }
     }
 }

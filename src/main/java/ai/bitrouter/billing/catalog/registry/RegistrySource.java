@@ -54,7 +54,8 @@ public class RegistrySource {
         HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(config.registry().httpTimeout())
                 .header("Accept", "application/json").GET().build();
         try {
-            HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            HttpResponse<String> response =
+                    client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
             if (response.statusCode() != 200) {
                 throw new IllegalStateException("registry " + url + " answered HTTP " + response.statusCode());
             }

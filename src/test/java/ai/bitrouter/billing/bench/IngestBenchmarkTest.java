@@ -1,0 +1,588 @@
+package ai.bitrouter.billing.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.lang.management.ManagementFactory;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import javax.sql.DataSource;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+import org.postgresql.PGConnection;
+
+import ai.bitrouter.billing.bench.UsageLoadGenerator.Expected;
+import ai.bitrouter.billing.bench.UsageLoadGenerator.Plan;
+import ai.bitrouter.billing.bench.UsageLoadGenerator.PriceBook;
+import ai.bitrouter.billing.bench.UsageLoadGenerator.Published;
+import ai.bitrouter.billing.catalog.CatalogService;
+import ai.bitrouter.billing.pricing.CatalogView;
+import ai.bitrouter.billing.pricing.PricingPolicy;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
+import io.micrometer.core.instrument.distribution.HistogramSnapshot;
+import io.micrometer.core.instrument.distribution.ValueAtPercentile;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+
+/**
+ * End-to-end ingestion throughput on the real servers of the test stack (PostgreSQL, Kafka, the service), all on
+ * this machine: pre-serialized events from {@link UsageLoadGenerator} are published as fast as the producer allows,
+ * and the clock runs from the first send until the ledger holds every expected row. Then the ledger, the daily
+ * rollup and the dead-letter topic are checked against the generator's expected outcome, exactly; any difference
+ * fails the benchmark. Last, the same rows are loaded by {@code COPY} into scratch tables, the database's own
+ * ceiling on this machine. Only run by {@code -Pbench} (see docs/benchmarks.md).
+ *
+ * <p>Knobs (system properties): {@code bench.events} (200,000), {@code bench.warmup} (20,000 events first, same
+ * checks, not reported), {@code bench.namespaces} (2,000), {@code bench.seed} (42), {@code bench.timeout} (600 s).
+ */
+@QuarkusTest
+class IngestBenchmarkTest {
+    private static final String BATCH_TIMER = "billing.usage.batch";
+    private static final String GROUP = "bitrouter-billing";
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+
+    @ConfigProperty(name = "mp.messaging.incoming.usage.max.poll.records", defaultValue = "500")
+    String maxPollRecords;
+
+    @ConfigProperty(name = "mp.messaging.incoming.usage.partitions", defaultValue = "1")
+    String consumers;
+
+    @Inject
+    DataSource db;
+
+    @Inject
+    CatalogService catalog;
+
+    @Inject
+    MeterRegistry registry;
+
+    @Test
+    void ingestEndToEnd() throws Exception {
+        int events = Integer.getInteger("bench.events", 200_000);
+        int warmup = Integer.getInteger("bench.warmup", 20_000);
+        int namespaces = Integer.getInteger("bench.namespaces", 2_000);
+        long seed = Long.getLong("bench.seed", 42L);
+        enableBatchPercentiles();
+
+        if (warmup > 0) {
+            Plan w = plan("wu", seed + 1, warmup, Math.max(1, namespaces / 4));
+            Measured m = measure(w);
+            verify(w, m);
+            System.out.printf("%nwarm-up: %,d events in %.2f s (%,.0f events/s), not reported%n", warmup, m.seconds(),
+                    warmup / m.seconds());
+        }
+        resetBatchTimer();
+
+        Plan plan = plan("run", seed, events, namespaces);
+        Measured m = measure(plan);
+        Verified v = verify(plan, m);
+        HistogramSnapshot batches = batchTimer().takeSnapshot();
+        Copy copy = copyRate(plan);
+        String tag = plan.config().runTag();
+        long planBytes = plan.bytes();
+        plan = null; // let the pre-serialized records go before the heap is measured
+        long heapAfter = heapAfterGc();
+
+        StringBuilder r = new StringBuilder();
+        r.append("\n==================== ingestion benchmark ====================\n");
+        r.append(String.format("machine            %d cores, %s, JDK %s%n", Runtime.getRuntime().availableProcessors(),
+                cpuModel(), System.getProperty("java.version")));
+        r.append(String.format("consumer           %s consumer(s), max.poll.records=%s, topic partitions=%d%n", consumers,
+                maxPollRecords, m.partitions()));
+        r.append(String.format("events             %,d sent (%,d bytes), %,d ledger rows, %,d dead letters, %,d re-sends%n",
+                events, planBytes, v.rows(), v.deadLetters(), v.resends()));
+        r.append(String.format("producer           %,.0f records/s (all acknowledged after %.2f s)%n",
+                events / m.published().seconds(), m.published().seconds()));
+        r.append(String.format("END TO END         %,.0f events/s  (%,d events in %.2f s, first send -> last row committed)%n",
+                events / m.seconds(), events, m.seconds()));
+        r.append(String.format("  ledger rows/s    %,.0f%n", v.rows() / m.seconds()));
+        r.append(String.format("COPY (unlogged, no indexes)   %,.0f rows/s  -> e2e/COPY = %.2f%n", copy.unloggedRowsPerSecond(),
+                (events / m.seconds()) / copy.unloggedRowsPerSecond()));
+        r.append(String.format("COPY (logged, PK + indexes)   %,.0f rows/s  -> e2e/COPY = %.2f%n", copy.indexedRowsPerSecond(),
+                (events / m.seconds()) / copy.indexedRowsPerSecond()));
+        r.append(String.format("backlog (sent, not yet processed)  peak %,d events%n", m.peakBacklog()));
+        r.append(String.format("consumer lag (committed offsets)   peak %,d records%n", m.peakCommittedLag()));
+        r.append(String.format("kafka records-lag-max (client)     peak %s%n",
+                m.peakClientLag() < 0 ? "n/a" : String.format("%,.0f", m.peakClientLag())));
+        r.append(String.format("batch billing.usage.batch  %,d batches (%,.0f events/batch), p50 %.1f ms, p99 %.1f ms, max %.1f ms, mean %.1f ms%n",
+                batches.count(), (double) events / Math.max(1, batches.count()), percentile(batches, 0.5),
+                percentile(batches, 0.99), batches.max(TimeUnit.MILLISECONDS), batches.mean(TimeUnit.MILLISECONDS)));
+        r.append(String.format("heap               peak used %,d MB during the run; %,d MB used after the run and a full GC (-Xmx %,d MB; the JVM also hosts the Kafka broker and the producer)%n",
+                m.peakHeap() >> 20, heapAfter >> 20, Runtime.getRuntime().maxMemory() >> 20));
+        r.append(String.format("cpu                machine %.0f%% busy during the run; this JVM used %.1f core-seconds (%.2f cores), the rest of the machine %.2f cores%n",
+                m.machineBusy() * 100, m.jvmCpuSeconds(), m.jvmCpuSeconds() / m.seconds(),
+                m.machineBusy() * Runtime.getRuntime().availableProcessors() - m.jvmCpuSeconds() / m.seconds()));
+        r.append(String.format("load average       %s at the start%n", m.loadAtStart()));
+        r.append(String.format("checks             ledger = expected: %,d rows %s, Σ charge %s µUSD, Σ list %s µUSD, rollup equal, 0 lost, 0 unexpected, 0 conflicts, all %,d dead letters with their reason%n",
+                v.rows(), v.byState(), v.charge().toPlainString(), v.list().toPlainString(), v.deadLetters()));
+        r.append("=============================================================\n");
+        System.out.print(r);
+        Path out = Path.of("target", "bench");
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("ingest-" + tag + "-" + Instant.now().toString().replace(':', '-') + ".txt"), r);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+
+    private Plan plan(String tag, long seed, int events, int namespaces) throws Exception {
+        UsageLoadGenerator.Config d = UsageLoadGenerator.Config.defaults(tag, events);
+        UsageLoadGenerator.Config config = new UsageLoadGenerator.Config(seed, tag, events, namespaces, d.from(), d.span());
+        PriceBook book = new PriceBook() {
+            @Override
+            public CatalogView catalogAt(Instant t) {
+                return catalog.at(t);
+            }
+
+            @Override
+            public PricingPolicy policyAt(Instant t) {
+                return catalog.policyAt(t);
+            }
+        };
+        Plan plan = UsageLoadGenerator.plan(config, book);
+        try (Connection c = db.getConnection()) {
+            UsageLoadGenerator.createTenants(c, plan.tenants());
+        }
+        return plan;
+    }
+
+    record Measured(Published published, long startNanos, long endNanos, int partitions, long peakBacklog,
+            long peakCommittedLag, double peakClientLag, long peakHeap, double machineBusy, double jvmCpuSeconds,
+            String loadAtStart, long duplicatesCounted) {
+        double seconds() {
+            return (endNanos - startNanos) / 1e9;
+        }
+    }
+
+    /** Publishes the plan and waits until every record was processed; samples backlog, lag and heap meanwhile. */
+    private Measured measure(Plan plan) throws Exception {
+        Expected x = plan.expected();
+        double rowsBefore = counted("recorded") + counted("parked");
+        double deadBefore = counted("dead_letter");
+        double duplicatesBefore = counted("duplicate");
+        double processedBefore = processed();
+        long timeoutNanos = TimeUnit.SECONDS.toNanos(Long.getLong("bench.timeout", 600));
+        AtomicLong acked = new AtomicLong();
+        Sampler sampler = new Sampler(acked, processedBefore);
+        String load = Files.readString(Path.of("/proc/loadavg")).trim();
+        long[] cpuBefore = machineCpu();
+        long jvmCpuBefore = jvmCpuNanos();
+        long[] start = new long[1];
+        Published published;
+        Map<String, Object> config = UsageLoadGenerator.producerConfig(bootstrap);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config, new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            producer.partitionsFor(UsageLoadGenerator.TOPIC); // metadata before the clock starts
+            published = UsageLoadGenerator.publish(producer, plan.records(), () -> {
+                start[0] = System.nanoTime();
+                sampler.start();
+            }, acked);
+        }
+        long end;
+        while (true) {
+            long now = System.nanoTime();
+            if (counted("recorded") + counted("parked") - rowsBefore >= x.rows()
+                    && counted("dead_letter") - deadBefore >= x.deadLetters().size()) {
+                end = now;
+                break;
+            }
+            if (now - start[0] > timeoutNanos) {
+                sampler.stop();
+                fail(String.format("not done after %d s: %,.0f of %,d rows, %,.0f of %,d dead letters",
+                        TimeUnit.NANOSECONDS.toSeconds(timeoutNanos), counted("recorded") + counted("parked") - rowsBefore,
+                        x.rows(), counted("dead_letter") - deadBefore, x.deadLetters().size()));
+            }
+            Thread.sleep(5);
+        }
+        long[] cpuAfter = machineCpu();
+        long jvmCpuAfter = jvmCpuNanos();
+        sampler.stop();
+        // The counters move after each commit; the ledger itself must agree.
+        long rows = ledgerCount(plan);
+        assertEquals(x.rows(), rows, "ledger rows once the consumer reported them all");
+        double busy = (double) ((cpuAfter[1] - cpuAfter[0]) - (cpuBefore[1] - cpuBefore[0]))
+                / Math.max(1, cpuAfter[1] - cpuBefore[1]);
+        return new Measured(published, start[0], end, sampler.partitions, sampler.peakBacklog, sampler.peakCommittedLag,
+                sampler.peakClientLag, sampler.peakHeap, busy, (jvmCpuAfter - jvmCpuBefore) / 1e9, load,
+                (long) (counted("duplicate") - duplicatesBefore));
+    }
+
+    /** Samples, on its own thread, what is only visible while the run is going on. */
+    private final class Sampler implements Runnable {
+        final AtomicLong acked;
+        final double processedBefore;
+        volatile boolean running = true;
+        Thread thread;
+        long peakBacklog, peakCommittedLag, peakHeap;
+        double peakClientLag = -1;
+        int partitions;
+
+        Sampler(AtomicLong acked, double processedBefore) {
+            this.acked = acked;
+            this.processedBefore = processedBefore;
+        }
+
+        void start() {
+            thread = new Thread(this, "bench-sampler");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        void stop() throws InterruptedException {
+            running = false;
+            if (thread != null) {
+                thread.join(10_000);
+            }
+        }
+
+        @Override
+        public void run() {
+            Properties p = new Properties();
+            p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            try (Admin admin = Admin.create(p)) {
+                long tick = 0;
+                while (running) {
+                    peakBacklog = Math.max(peakBacklog, acked.get() - (long) (processed() - processedBefore));
+                    peakHeap = Math.max(peakHeap, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+                    for (Meter g : registry.find("kafka.consumer.fetch.manager.records.lag.max").meters()) {
+                        if (g instanceof Gauge gauge && !Double.isNaN(gauge.value())) {
+                            peakClientLag = Math.max(peakClientLag, gauge.value());
+                        }
+                    }
+                    if (tick++ % 5 == 0) {
+                        try {
+                            peakCommittedLag = Math.max(peakCommittedLag, committedLag(admin));
+                        } catch (Exception e) {
+                            // a sample lost is not a result lost
+                        }
+                    }
+                    sleep(100);
+                }
+            }
+        }
+
+        private long committedLag(Admin admin) throws Exception {
+            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(GROUP)
+                    .partitionsToOffsetAndMetadata().get(5, TimeUnit.SECONDS);
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            int n = admin.describeTopics(List.of(UsageLoadGenerator.TOPIC)).allTopicNames().get(5, TimeUnit.SECONDS)
+                    .get(UsageLoadGenerator.TOPIC).partitions().size();
+            partitions = n;
+            for (int i = 0; i < n; i++) {
+                latest.put(new TopicPartition(UsageLoadGenerator.TOPIC, i), OffsetSpec.latest());
+            }
+            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = admin.listOffsets(latest).all()
+                    .get(5, TimeUnit.SECONDS);
+            long lag = 0;
+            for (var e : ends.entrySet()) {
+                OffsetAndMetadata c = committed.get(e.getKey());
+                lag += e.getValue().offset() - (c == null ? 0 : c.offset());
+            }
+            return lag;
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+
+    record Verified(long rows, Map<String, Long> byState, BigDecimal charge, BigDecimal list, long deadLetters,
+            long resends) {
+    }
+
+    /** The ledger, the rollup and the dead-letter topic against the generator's expected outcome, exactly. */
+    private Verified verify(Plan plan, Measured m) throws Exception {
+        Expected x = plan.expected();
+        String ns = "ns_" + plan.config().runTag() + "%";
+        Map<String, Long> byState = new TreeMap<>();
+        BigDecimal charge = BigDecimal.ZERO;
+        BigDecimal list = BigDecimal.ZERO;
+        Set<String> ids = new HashSet<>();
+        long anomalies;
+        try (Connection c = db.getConnection()) {
+            try (PreparedStatement ps = c.prepareStatement("""
+                    SELECT pricing_state, count(*), coalesce(sum(charge_micro_usd), 0), coalesce(sum(list_micro_usd), 0),
+                           count(*) FILTER (WHERE anomaly)
+                    FROM usage_records WHERE namespace_id LIKE ? GROUP BY pricing_state""")) {
+                ps.setString(1, ns);
+                anomalies = 0;
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        byState.put(rs.getString(1), rs.getLong(2));
+                        charge = charge.add(rs.getBigDecimal(3));
+                        list = list.add(rs.getBigDecimal(4));
+                        anomalies += rs.getLong(5);
+                    }
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT request_id FROM usage_records WHERE namespace_id LIKE ?")) {
+                ps.setString(1, ns);
+                ps.setFetchSize(10_000);
+                c.setAutoCommit(false);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        assertTrue(ids.add(rs.getString(1)), "request id twice in the ledger");
+                    }
+                }
+                c.commit();
+                c.setAutoCommit(true);
+            }
+            Set<String> lost = new HashSet<>(x.requestIds());
+            lost.removeAll(ids);
+            Set<String> unexpected = new HashSet<>(ids);
+            unexpected.removeAll(x.requestIds());
+            assertEquals(Set.of(), limit(lost), lost.size() + " request ids lost");
+            assertEquals(Set.of(), limit(unexpected), unexpected.size() + " unexpected request ids");
+            assertEquals(x.rowsByState(), byState, "rows per pricing state");
+            assertEquals(0, x.charge().compareTo(charge), () -> "Σ charge: expected " + x.charge() + ", ledger " + charge);
+            BigDecimal ledgerList = list;
+            assertEquals(0, x.list().compareTo(list), () -> "Σ list: expected " + x.list() + ", ledger " + ledgerList);
+            assertEquals(x.anomalies(), anomalies, "closed-family :discount anomalies");
+            try (PreparedStatement ps = c.prepareStatement("""
+                    SELECT coalesce(sum(requests), 0), coalesce(sum(charge_micro_usd), 0), coalesce(sum(list_micro_usd), 0)
+                    FROM usage_daily WHERE namespace_id LIKE ?""")) {
+                ps.setString(1, ns);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    assertEquals(x.rolledUp(), rs.getLong(1), "rollup requests");
+                    BigDecimal rolled = rs.getBigDecimal(2);
+                    assertEquals(0, x.charge().compareTo(rolled), () -> "rollup Σ charge " + rolled + " != " + x.charge());
+                    BigDecimal rolledList = rs.getBigDecimal(3);
+                    assertEquals(0, x.list().compareTo(rolledList), () -> "rollup Σ list " + rolledList + " != " + x.list());
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM usage_conflicts WHERE request_id LIKE ?")) {
+                ps.setString(1, "req_" + plan.config().runTag() + "_%");
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    assertEquals(0, rs.getLong(1), "exact re-sends must not be conflicts");
+                }
+            }
+        }
+        verifyDeadLetters(x);
+        if (m.duplicatesCounted() != x.resends()) {
+            System.out.printf("note: %,d duplicates counted for %,d re-sends (redeliveries add to it)%n",
+                    m.duplicatesCounted(), x.resends());
+        }
+        return new Verified(ids.size(), byState, charge, list, x.deadLetters().size(), x.resends());
+    }
+
+    private void verifyDeadLetters(Expected x) throws Exception {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-dlq-" + UUID.randomUUID());
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
+        Map<String, Integer> copies = new HashMap<>();
+        List<String> wrongReason = new ArrayList<>();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        try (var consumer = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
+            consumer.subscribe(List.of(UsageLoadGenerator.TOPIC + ".dlq"));
+            while (copies.size() < x.deadLetters().size() && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(500))) {
+                    String reason = x.deadLetters().get(r.value());
+                    if (reason != null) {
+                        copies.merge(r.value(), 1, Integer::sum);
+                        String header = new String(r.headers().lastHeader("dlq-reason").value(), StandardCharsets.UTF_8);
+                        if (!reason.equals(header)) {
+                            wrongReason.add(reason + " expected, " + header + " found");
+                        }
+                    }
+                }
+            }
+        }
+        assertEquals(x.deadLetters().size(), copies.size(), "invalid records on the dead-letter topic");
+        assertEquals(List.of(), wrongReason.stream().limit(10).toList(), "dead-letter reasons");
+        long extra = copies.values().stream().mapToLong(n -> n - 1).sum();
+        if (extra > 0) {
+            System.out.printf("note: %,d dead letters were published more than once (allowed after a redelivery)%n", extra);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+
+    record Copy(long rows, double unloggedRowsPerSecond, double indexedRowsPerSecond) {
+    }
+
+    /**
+     * The database's own ceiling for the same rows: the run's ledger rows exported with COPY, then loaded by COPY
+     * (pgjdbc CopyManager) into an unlogged scratch table without indexes and into a logged one with the ledger's
+     * primary key, indexes and checks.
+     */
+    private Copy copyRate(Plan plan) throws Exception {
+        try (Connection c = db.getConnection()) {
+            PGConnection pg = c.unwrap(PGConnection.class);
+            ByteArrayOutputStream data = new ByteArrayOutputStream(256 << 20);
+            long rows = pg.getCopyAPI().copyOut("COPY (SELECT * FROM usage_records WHERE namespace_id LIKE 'ns_"
+                    + plan.config().runTag() + "%') TO STDOUT", data);
+            byte[] bytes = data.toByteArray();
+            data = null;
+            double unlogged = copyInto(c, pg, "CREATE UNLOGGED TABLE bench_copy (LIKE usage_records INCLUDING DEFAULTS)",
+                    bytes, rows);
+            double indexed = copyInto(c, pg, "CREATE TABLE bench_copy (LIKE usage_records INCLUDING ALL)", bytes, rows);
+            return new Copy(rows, unlogged, indexed);
+        }
+    }
+
+    private static double copyInto(Connection c, PGConnection pg, String ddl, byte[] data, long rows) throws Exception {
+        try (Statement s = c.createStatement()) {
+            s.execute("DROP TABLE IF EXISTS bench_copy");
+            s.execute(ddl);
+            s.execute("CHECKPOINT");
+        }
+        long t0 = System.nanoTime();
+        long copied = pg.getCopyAPI().copyIn("COPY bench_copy FROM STDIN", new ByteArrayInputStream(data));
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        assertEquals(rows, copied, "rows copied");
+        try (Statement s = c.createStatement()) {
+            s.execute("DROP TABLE bench_copy");
+        }
+        return rows / seconds;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /** Client-side p50/p99 for the batch timer (it publishes none by default), over the measured run only. */
+    private void enableBatchPercentiles() {
+        registry.config().meterFilter(new MeterFilter() {
+            @Override
+            public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
+                if (!id.getName().equals(BATCH_TIMER)) {
+                    return config;
+                }
+                return DistributionStatisticConfig.builder().percentiles(0.5, 0.99).percentilePrecision(2)
+                        .expiry(Duration.ofHours(1)).bufferLength(1).build().merge(config);
+            }
+        });
+        resetBatchTimer();
+    }
+
+    /** The consumer looks the timer up for every batch, so a removed one comes back empty, with the filter above. */
+    private void resetBatchTimer() {
+        for (Timer t : registry.find(BATCH_TIMER).timers()) {
+            registry.remove(t);
+        }
+    }
+
+    private Timer batchTimer() {
+        return registry.get(BATCH_TIMER).timer();
+    }
+
+    private static double percentile(HistogramSnapshot s, double p) {
+        for (ValueAtPercentile v : s.percentileValues()) {
+            if (v.percentile() == p) {
+                return v.value(TimeUnit.MILLISECONDS);
+            }
+        }
+        return Double.NaN;
+    }
+
+    private double counted(String outcome) {
+        return registry.find("billing.usage.events").tag("outcome", outcome).counters().stream()
+                .mapToDouble(Counter::count).sum();
+    }
+
+    /** Records the consumer is done with, whatever became of them. */
+    private double processed() {
+        return counted("recorded") + counted("parked") + counted("duplicate") + counted("conflict")
+                + counted("dead_letter");
+    }
+
+    private long ledgerCount(Plan plan) throws Exception {
+        try (Connection c = db.getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM usage_records WHERE namespace_id LIKE ?")) {
+            ps.setString(1, "ns_" + plan.config().runTag() + "%");
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    private static <T> Set<T> limit(Set<T> s) {
+        return s.stream().limit(10).collect(java.util.stream.Collectors.toSet());
+    }
+
+    private static long heapAfterGc() throws InterruptedException {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(200);
+        }
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+
+    private static long jvmCpuNanos() {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuTime()
+                : 0;
+    }
+
+    /** {idle, total} jiffies of the whole machine, from /proc/stat. */
+    private static long[] machineCpu() throws Exception {
+        String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+        long total = 0;
+        for (int i = 1; i < f.length; i++) {
+            total += Long.parseLong(f[i]);
+        }
+        long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]);
+        return new long[] { idle, total };
+    }
+
+    private static String cpuModel() {
+        try {
+            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                    .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("?");
+        } catch (Exception e) {
+            return "?";
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

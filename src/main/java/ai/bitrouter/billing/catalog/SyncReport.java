@@ -1,5 +1,6 @@
 package ai.bitrouter.billing.catalog;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +32,7 @@ public record SyncReport(String outcome, @JsonProperty("version_id") String vers
     public record Changes(Section models, Section providers, Section prices,
                           @JsonProperty("official_prices") Section officialPrices) {
 
+        @JsonIgnore
         public boolean isEmpty() {
             return models.isEmpty() && providers.isEmpty() && prices.isEmpty() && officialPrices.isEmpty();
         }
@@ -40,6 +42,7 @@ public record SyncReport(String outcome, @JsonProperty("version_id") String vers
     public record Section(List<Map<String, Object>> added, List<Map<String, Object>> removed,
                           List<Map<String, Object>> changed) {
 
+        @JsonIgnore
         public boolean isEmpty() {
             return added.isEmpty() && removed.isEmpty() && changed.isEmpty();
         }

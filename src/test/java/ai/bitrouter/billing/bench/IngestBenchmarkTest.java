@@ -31,6 +31,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import javax.sql.DataSource;
 
+import jdk.jfr.Configuration;
+import jdk.jfr.Recording;
+
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
@@ -75,7 +78,9 @@ import jakarta.inject.Inject;
  * ceiling on this machine. Only run by {@code -Pbench} (see docs/benchmarks.md).
  *
  * <p>Knobs (system properties): {@code bench.events} (200,000), {@code bench.warmup} (20,000 events first, same
- * checks, not reported), {@code bench.namespaces} (2,000), {@code bench.seed} (42), {@code bench.timeout} (600 s).
+ * checks, not reported), {@code bench.namespaces} (2,000), {@code bench.seed} (42), {@code bench.timeout} (600 s),
+ * {@code bench.jfr} (a file: JFR profile of the measured run), {@code bench.wallprofile} (true: where the consumer
+ * threads' wall-clock time goes).
  */
 @QuarkusTest
 class IngestBenchmarkTest {
@@ -118,7 +123,27 @@ class IngestBenchmarkTest {
         resetBatchTimer();
 
         Plan plan = plan("run", seed, events, namespaces);
+        // -Dbench.jfr=file.jfr: a JFR profile of the measured run only (not of the start-up or the warm-up).
+        String jfr = System.getProperty("bench.jfr", "");
+        Recording recording = jfr.isBlank() ? null : new Recording(Configuration.getConfiguration("profile"));
+        if (recording != null) {
+            recording.setDestination(Path.of(jfr));
+            recording.start();
+        }
+        // -Dbench.wallprofile=true: where the consumer's threads spend their wall-clock time (stack sampling).
+        WallProfiler wall = Boolean.getBoolean("bench.wallprofile") ? new WallProfiler() : null;
+        if (wall != null) {
+            wall.start();
+        }
         Measured m = measure(plan);
+        if (recording != null) {
+            recording.stop();
+            recording.close();
+        }
+        if (wall != null) {
+            wall.stop();
+            System.out.print(wall.report());
+        }
         Verified v = verify(plan, m);
         HistogramSnapshot batches = batchTimer().takeSnapshot();
         Copy copy = copyRate(plan);
@@ -325,6 +350,86 @@ class IngestBenchmarkTest {
         }
     }
 
+    /**
+     * A wall-clock sampler of the threads that run {@code UsageConsumer.consume}: every few milliseconds each such
+     * stack is reduced to the innermost project method (plus whether the thread is waiting on a socket, i.e. on
+     * PostgreSQL or the broker), so the report says where a batch's time goes, CPU or waiting.
+     */
+    private static final class WallProfiler implements Runnable {
+        final Map<String, Long> counts = new HashMap<>();
+        final Map<String, Long> perThread = new HashMap<>();
+        volatile boolean running = true;
+        long samples;
+        Thread thread;
+
+        void start() {
+            thread = new Thread(this, "bench-wall-profiler");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        void stop() throws InterruptedException {
+            running = false;
+            thread.join(10_000);
+        }
+
+        @Override
+        public void run() {
+            var mx = ManagementFactory.getThreadMXBean();
+            while (running) {
+                samples++;
+                for (var info : mx.dumpAllThreads(false, false, 256)) {
+                    StackTraceElement[] st = info.getStackTrace();
+                    boolean inConsume = false;
+                    for (StackTraceElement e : st) {
+                        if (e.getClassName().equals("ai.bitrouter.billing.metering.UsageConsumer")
+                                && e.getMethodName().equals("consume")) {
+                            inConsume = true;
+                            break;
+                        }
+                    }
+                    if (!info.getThreadName().startsWith("executor-thread") && !inConsume) {
+                        continue;
+                    }
+                    perThread.merge(info.getThreadName() + (inConsume ? " busy" : " idle"), 1L, Long::sum);
+                    if (!inConsume) {
+                        continue;
+                    }
+                    String where = "?";
+                    for (StackTraceElement e : st) {
+                        String c = e.getClassName();
+                        if (c.startsWith("ai.bitrouter.billing") && !c.contains("_ClientProxy") && !c.contains("_Subclass")
+                                && !c.contains("$$")) {
+                            where = c.substring(c.lastIndexOf('.') + 1) + "." + e.getMethodName() + ":" + e.getLineNumber();
+                            break;
+                        }
+                    }
+                    String top = st.length == 0 ? "" : st[0].getClassName() + "." + st[0].getMethodName();
+                    boolean waiting = top.contains("NioSocketImpl") || top.contains("SocketDispatcher")
+                            || top.contains("Net.poll") || top.contains("EPoll") || top.contains("park")
+                            || top.contains("Object.wait") || info.getThreadState() != Thread.State.RUNNABLE;
+                    counts.merge(where + (waiting ? "  [waiting: " + shortName(top) + "]" : "  [cpu]"), 1L, Long::sum);
+                }
+                sleep(5);
+            }
+        }
+
+        private static String shortName(String frame) {
+            int dot = frame.lastIndexOf('.', frame.lastIndexOf('.') - 1);
+            return dot < 0 ? frame : frame.substring(dot + 1);
+        }
+
+        String report() {
+            StringBuilder b = new StringBuilder("\n---- consumer wall-clock profile (" + samples + " samples) ----\n");
+            perThread.entrySet().stream().sorted(Map.Entry.comparingByKey())
+                    .forEach(e -> b.append(String.format("%6.1f%%  %s%n", 100.0 * e.getValue() / samples, e.getKey())));
+            long busy = counts.values().stream().mapToLong(Long::longValue).sum();
+            counts.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(30)
+                    .forEach(e -> b.append(String.format("%6.1f%% of busy  %s%n", 100.0 * e.getValue() / busy, e.getKey())));
+            return b.toString();
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------------------------
 
     record Verified(long rows, Map<String, Long> byState, BigDecimal charge, BigDecimal list, long deadLetters,
@@ -375,7 +480,8 @@ class IngestBenchmarkTest {
             assertEquals(Set.of(), limit(lost), lost.size() + " request ids lost");
             assertEquals(Set.of(), limit(unexpected), unexpected.size() + " unexpected request ids");
             assertEquals(x.rowsByState(), byState, "rows per pricing state");
-            assertEquals(0, x.charge().compareTo(charge), () -> "Σ charge: expected " + x.charge() + ", ledger " + charge);
+            BigDecimal ledgerCharge = charge;
+            assertEquals(0, x.charge().compareTo(charge), () -> "Σ charge: expected " + x.charge() + ", ledger " + ledgerCharge);
             BigDecimal ledgerList = list;
             assertEquals(0, x.list().compareTo(list), () -> "Σ list: expected " + x.list() + ", ledger " + ledgerList);
             assertEquals(x.anomalies(), anomalies, "closed-family :discount anomalies");

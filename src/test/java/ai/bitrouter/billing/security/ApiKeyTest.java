@@ -46,6 +46,9 @@ class ApiKeyTest {
     @Inject
     EntityManager em;
 
+    @Inject
+    ApiKeyService keys;
+
     private record Owner(String token, String namespaceId) {
     }
 
@@ -203,11 +206,12 @@ class ApiKeyTest {
     @Test
     void aNamespaceHoldsAtMostAHundredActiveKeys() {
         Owner owner = signIn("cap");
+        // All but the last one through the service directly: a hundred HTTP round trips add nothing to the check.
         String lastId = null;
-        for (int i = 0; i < ApiKeyService.MAX_ACTIVE_KEYS_PER_NAMESPACE; i++) {
-            lastId = create(owner.token(), "me", "{\"name\":\"k" + i + "\",\"scopes\":[\"keys:read\"]}").then()
-                    .statusCode(201).extract().path("id");
+        for (int i = 0; i < ApiKeyService.MAX_ACTIVE_KEYS_PER_NAMESPACE - 1; i++) {
+            lastId = keys.create(owner.namespaceId(), "k" + i, List.of("keys:read"), "test").key().id;
         }
+        create(owner.token(), "me", "{\"name\":\"the hundredth\",\"scopes\":[\"keys:read\"]}").then().statusCode(201);
         create(owner.token(), "me", "{\"name\":\"one too many\",\"scopes\":[\"keys:read\"]}").then()
                 .statusCode(409).body("error", equalTo("conflict"));
         given().auth().oauth2(owner.token()).when().delete("/v1/namespaces/me/keys/" + lastId).then().statusCode(200);

@@ -1,6 +1,7 @@
 package ai.bitrouter.billing.catalog.api;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
@@ -42,6 +43,8 @@ class AdminCatalogApiTest {
                 .body("version_id", notNullValue())
                 .body("totals.models", equalTo(RegistryFixture.MODELS + 1))
                 .body("changes.models.added.id", hasItem(probe.id))
+                .body("changes.keySet()", containsInAnyOrder("models", "providers", "prices", "official_prices"))
+                .body("changes.prices.keySet()", containsInAnyOrder("added", "removed", "changed"))
                 .body("warnings.code", hasItem("self_hosted_price_mismatch"));
 
         given().when().get("/v1/models").then().statusCode(200)

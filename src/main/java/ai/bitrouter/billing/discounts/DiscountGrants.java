@@ -24,7 +24,8 @@ import jakarta.inject.Inject;
 /**
  * Reads the custom discounts granted to accounts, as they were in force at a given instant. Read fresh for every
  * batch (one indexed query) rather than cached, so a grant or a revocation applies to the very next event it
- * concerns on every instance, and a late event still meets the grant of its own time.
+ * concerns on every instance, and a late event still meets the grant of its own time. A grant revoked before it
+ * started never applies (see {@link DiscountGrantAdmin#revoke}).
  */
 @ApplicationScoped
 public class DiscountGrants {
@@ -46,7 +47,9 @@ public class DiscountGrants {
         }
         try (Connection c = dataSource.getConnection();
                 PreparedStatement ps = c.prepareStatement(
-                        "SELECT account_id, percent, starts_at, ends_at FROM discount_grants WHERE account_id = ANY (?)")) {
+                        """
+                        SELECT account_id, percent, starts_at, ends_at FROM discount_grants
+                        WHERE account_id = ANY (?) AND NOT coalesce(revoked_at <= starts_at, false)""")) {
             ps.setArray(1, c.createArrayOf("uuid", accountIds.stream().distinct().toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

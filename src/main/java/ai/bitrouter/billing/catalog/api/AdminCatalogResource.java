@@ -1,5 +1,6 @@
 package ai.bitrouter.billing.catalog.api;
 
+import ai.bitrouter.billing.audit.AuditLog;
 import ai.bitrouter.billing.catalog.OfficialPriceAdmin;
 import ai.bitrouter.billing.catalog.SyncReport;
 import ai.bitrouter.billing.catalog.registry.FeedRejectedException;
@@ -54,6 +55,9 @@ public class AdminCatalogResource {
     @Inject
     JsonWebToken token;
 
+    @Inject
+    AuditLog audit;
+
     @POST
     @Path("/imports")
     @Operation(summary = "Run a registry import", description = "Without a body: from the configured registry "
@@ -64,9 +68,9 @@ public class AdminCatalogResource {
     @APIResponse(responseCode = "400", description = "The feed was rejected; the catalog is unchanged")
     public SyncReport runImport(String body) {
         try {
-            return body == null || body.isBlank()
+            return audit.catalogImport(body == null || body.isBlank()
                     ? importer.importConfigured(RegistryImporter.Trigger.ADMIN, token.getSubject())
-                    : importer.importUpload(body, token.getSubject());
+                    : importer.importUpload(body, token.getSubject()));
         } catch (FeedRejectedException e) {
             throw ApiException.badRequest(e.getMessage());
         }
@@ -99,7 +103,8 @@ public class AdminCatalogResource {
             }
             Price price = PricingParser.parse(request.get("pricing"), "pricing");
             String note = request.hasNonNull("note") ? request.get("note").asText() : null;
-            return officialPrices.set(modelId, price, note, token.getSubject(), effectiveFrom(request));
+            return audit.officialPriceSet(modelId,
+                    officialPrices.set(modelId, price, note, token.getSubject(), effectiveFrom(request)));
         } catch (FeedRejectedException e) {
             throw ApiException.badRequest(e.getMessage());
         }

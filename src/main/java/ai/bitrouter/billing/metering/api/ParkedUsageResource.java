@@ -4,6 +4,7 @@ import java.util.Map;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 
+import ai.bitrouter.billing.audit.AuditLog;
 import ai.bitrouter.billing.metering.Repricer;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -22,6 +23,9 @@ public class ParkedUsageResource {
     @Inject
     Repricer repricer;
 
+    @Inject
+    AuditLog audit;
+
     public record Parked(@JsonProperty("by_reason") Map<String, Long> byReason, long total) {
     }
 
@@ -38,7 +42,7 @@ public class ParkedUsageResource {
     @POST
     @Path("/reprice")
     public Repriced reprice() {
-        Repricer.Outcome o = repricer.repriceAll();
+        Repricer.Outcome o = audit.repriced(repricer.repriceAll());
         return new Repriced(o.repriced(), o.stillParked());
     }
 }

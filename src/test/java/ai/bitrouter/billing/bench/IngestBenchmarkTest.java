@@ -77,8 +77,8 @@ import jakarta.inject.Inject;
  * fails the benchmark. Last, the same rows are loaded by {@code COPY} into scratch tables, the database's own
  * ceiling on this machine. Only run by {@code -Pbench} (see docs/benchmarks.md).
  *
- * <p>Knobs (system properties): {@code bench.events} (200,000), {@code bench.warmup} (20,000 events first, same
- * checks, not reported), {@code bench.namespaces} (2,000), {@code bench.seed} (42), {@code bench.timeout} (600 s),
+ * <p>Knobs (system properties): {@code bench.events} (200,000), {@code bench.warmup} (100,000 events first, same
+ * checks, not reported: the JIT is still compiling the service, the broker and the client long after start), {@code bench.namespaces} (2,000), {@code bench.seed} (42), {@code bench.timeout} (600 s),
  * {@code bench.jfr} (a file: JFR profile of the measured run), {@code bench.wallprofile} (true: where the consumer
  * threads' wall-clock time goes).
  */
@@ -108,7 +108,7 @@ class IngestBenchmarkTest {
     @Test
     void ingestEndToEnd() throws Exception {
         int events = Integer.getInteger("bench.events", 200_000);
-        int warmup = Integer.getInteger("bench.warmup", 20_000);
+        int warmup = Integer.getInteger("bench.warmup", 100_000);
         int namespaces = Integer.getInteger("bench.namespaces", 2_000);
         long seed = Long.getLong("bench.seed", 42L);
         enableBatchPercentiles();
@@ -146,6 +146,7 @@ class IngestBenchmarkTest {
         }
         Verified v = verify(plan, m);
         HistogramSnapshot batches = batchTimer().takeSnapshot();
+        checkUnstorable(plan);
         Copy copy = copyRate(plan);
         String tag = plan.config().runTag();
         long planBytes = plan.bytes();
@@ -160,10 +161,13 @@ class IngestBenchmarkTest {
                 maxPollRecords, m.partitions()));
         r.append(String.format("events             %,d sent (%,d bytes), %,d ledger rows, %,d dead letters, %,d re-sends%n",
                 events, planBytes, v.rows(), v.deadLetters(), v.resends()));
+        r.append(String.format("tenants            %,d namespaces; usage_daily rows %,d (%.1f ledger rows each)%n", namespaces,
+                v.rollupRows(), (double) v.rows() / Math.max(1, v.rollupRows())));
         r.append(String.format("producer           %,.0f records/s (all acknowledged after %.2f s)%n",
                 events / m.published().seconds(), m.published().seconds()));
         r.append(String.format("END TO END         %,.0f events/s  (%,d events in %.2f s, first send -> last row committed)%n",
                 events / m.seconds(), events, m.seconds()));
+        r.append(String.format("  steady pace      %,.0f events/s between 10%% and 90%% of the events processed%n", m.steadyRate()));
         r.append(String.format("  ledger rows/s    %,.0f%n", v.rows() / m.seconds()));
         r.append(String.format("COPY (unlogged, no indexes)   %,.0f rows/s  -> e2e/COPY = %.2f%n", copy.unloggedRowsPerSecond(),
                 (events / m.seconds()) / copy.unloggedRowsPerSecond()));
@@ -178,11 +182,12 @@ class IngestBenchmarkTest {
                 percentile(batches, 0.99), batches.max(TimeUnit.MILLISECONDS), batches.mean(TimeUnit.MILLISECONDS)));
         r.append(String.format("heap               peak used %,d MB during the run; %,d MB used after the run and a full GC (-Xmx %,d MB; the JVM also hosts the Kafka broker and the producer)%n",
                 m.peakHeap() >> 20, heapAfter >> 20, Runtime.getRuntime().maxMemory() >> 20));
-        r.append(String.format("cpu                machine %.0f%% busy during the run; this JVM used %.1f core-seconds (%.2f cores), the rest of the machine %.2f cores%n",
+        r.append(String.format("cpu                machine %.0f%% busy during the run; this JVM used %.1f core-seconds (%.2f cores), the rest of the machine (PostgreSQL and anything else running) %.2f cores%n",
                 m.machineBusy() * 100, m.jvmCpuSeconds(), m.jvmCpuSeconds() / m.seconds(),
                 m.machineBusy() * Runtime.getRuntime().availableProcessors() - m.jvmCpuSeconds() / m.seconds()));
+        r.append(m.cpuBreakdown());
         r.append(String.format("load average       %s at the start%n", m.loadAtStart()));
-        r.append(String.format("checks             ledger = expected: %,d rows %s, Σ charge %s µUSD, Σ list %s µUSD, rollup equal, 0 lost, 0 unexpected, 0 conflicts, all %,d dead letters with their reason%n",
+        r.append(String.format("checks             ledger = expected: %,d rows %s, Σ charge %s µUSD, Σ list %s µUSD, rollup equal, 0 lost, 0 unexpected, 0 conflicts, odd strings exact, all %,d dead letters with their reason, NUL isolated as unstorable%n",
                 v.rows(), v.byState(), v.charge().toPlainString(), v.list().toPlainString(), v.deadLetters()));
         r.append("=============================================================\n");
         System.out.print(r);
@@ -216,7 +221,7 @@ class IngestBenchmarkTest {
 
     record Measured(Published published, long startNanos, long endNanos, int partitions, long peakBacklog,
             long peakCommittedLag, double peakClientLag, long peakHeap, double machineBusy, double jvmCpuSeconds,
-            String loadAtStart, long duplicatesCounted) {
+            String loadAtStart, long duplicatesCounted, String cpuBreakdown, double steadyRate) {
         double seconds() {
             return (endNanos - startNanos) / 1e9;
         }
@@ -233,6 +238,8 @@ class IngestBenchmarkTest {
         AtomicLong acked = new AtomicLong();
         Sampler sampler = new Sampler(acked, processedBefore);
         String load = Files.readString(Path.of("/proc/loadavg")).trim();
+        long postmaster = postmasterPid();
+        CpuAccounting accountingBefore = CpuAccounting.now(postmaster);
         long[] cpuBefore = machineCpu();
         long jvmCpuBefore = jvmCpuNanos();
         long[] start = new long[1];
@@ -264,15 +271,37 @@ class IngestBenchmarkTest {
         }
         long[] cpuAfter = machineCpu();
         long jvmCpuAfter = jvmCpuNanos();
+        CpuAccounting accountingAfter = CpuAccounting.now(postmaster);
         sampler.stop();
         // The counters move after each commit; the ledger itself must agree.
         long rows = ledgerCount(plan);
         assertEquals(x.rows(), rows, "ledger rows once the consumer reported them all");
         double busy = (double) ((cpuAfter[1] - cpuAfter[0]) - (cpuBefore[1] - cpuBefore[0]))
                 / Math.max(1, cpuAfter[1] - cpuBefore[1]);
+        String breakdown = accountingAfter.reportSince(accountingBefore, (end - start[0]) / 1e9,
+                busy * Runtime.getRuntime().availableProcessors());
         return new Measured(published, start[0], end, sampler.partitions, sampler.peakBacklog, sampler.peakCommittedLag,
                 sampler.peakClientLag, sampler.peakHeap, busy, (jvmCpuAfter - jvmCpuBefore) / 1e9, load,
-                (long) (counted("duplicate") - duplicatesBefore));
+                (long) (counted("duplicate") - duplicatesBefore), breakdown, steadyRate(sampler.progress, plan.records().size()));
+    }
+
+    /**
+     * The rate between 10% and 90% of the records processed: the consumer's sustained pace, without the first
+     * fetches and the last partial batches.
+     */
+    private static double steadyRate(List<long[]> progress, long total) {
+        long t10 = -1, t90 = -1, n10 = 0, n90 = 0;
+        for (long[] p : progress) {
+            if (t10 < 0 && p[1] >= total / 10) {
+                t10 = p[0];
+                n10 = p[1];
+            }
+            if (t90 < 0 && p[1] >= total * 9 / 10) {
+                t90 = p[0];
+                n90 = p[1];
+            }
+        }
+        return t10 < 0 || t90 <= t10 ? Double.NaN : (n90 - n10) / ((t90 - t10) / 1e9);
     }
 
     /** Samples, on its own thread, what is only visible while the run is going on. */
@@ -282,6 +311,8 @@ class IngestBenchmarkTest {
         volatile boolean running = true;
         Thread thread;
         long peakBacklog, peakCommittedLag, peakHeap;
+        /** {nanos, records processed} every 100 ms: the run's progress over time. */
+        final List<long[]> progress = new ArrayList<>();
         double peakClientLag = -1;
         int partitions;
 
@@ -310,7 +341,9 @@ class IngestBenchmarkTest {
             try (Admin admin = Admin.create(p)) {
                 long tick = 0;
                 while (running) {
-                    peakBacklog = Math.max(peakBacklog, acked.get() - (long) (processed() - processedBefore));
+                    long done = (long) (processed() - processedBefore);
+                    progress.add(new long[] { System.nanoTime(), done });
+                    peakBacklog = Math.max(peakBacklog, acked.get() - done);
                     peakHeap = Math.max(peakHeap, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
                     for (Meter g : registry.find("kafka.consumer.fetch.manager.records.lag.max").meters()) {
                         if (g instanceof Gauge gauge && !Double.isNaN(gauge.value())) {
@@ -430,10 +463,94 @@ class IngestBenchmarkTest {
         }
     }
 
+    /**
+     * CPU time by thread group of this JVM (native threads included: GC, JIT) and of the PostgreSQL server, from
+     * /proc, in clock ticks (USER_HZ, 100 on Linux).
+     */
+    private static final class CpuAccounting {
+        final Map<String, Long> threads = new TreeMap<>();
+        long postgres;
+
+        static CpuAccounting now(long postmasterPid) {
+            CpuAccounting a = new CpuAccounting();
+            try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+                for (Path t : (Iterable<Path>) tasks::iterator) {
+                    String[] stat = stat(t.resolve("stat"));
+                    if (stat != null) {
+                        a.threads.merge(stat[0].replaceAll("[0-9]+", "#"), Long.parseLong(stat[12]) + Long.parseLong(stat[13]),
+                                Long::sum);
+                    }
+                }
+            } catch (Exception e) {
+                // no /proc: no breakdown
+            }
+            if (postmasterPid > 0) {
+                try (var procs = Files.list(Path.of("/proc"))) {
+                    for (Path p : (Iterable<Path>) procs::iterator) {
+                        if (!p.getFileName().toString().matches("[0-9]+")) {
+                            continue;
+                        }
+                        String[] stat = stat(p.resolve("stat"));
+                        if (stat != null && (Long.parseLong(p.getFileName().toString()) == postmasterPid
+                                || Long.parseLong(stat[2]) == postmasterPid)) {
+                            a.postgres += Long.parseLong(stat[12]) + Long.parseLong(stat[13]);
+                        }
+                    }
+                } catch (Exception e) {
+                    // ditto
+                }
+            }
+            return a;
+        }
+
+        /** {comm, state, ppid, ...} with comm first; fields after comm keep /proc's numbering minus two. */
+        private static String[] stat(Path file) {
+            try {
+                String s = Files.readString(file);
+                int open = s.indexOf('('), close = s.lastIndexOf(')');
+                String[] rest = s.substring(close + 2).split(" ");
+                String[] out = new String[rest.length + 1];
+                out[0] = s.substring(open + 1, close);
+                System.arraycopy(rest, 0, out, 1, rest.length);
+                // out[1] state, out[2] ppid, ..., out[12] utime, out[13] stime
+                return out;
+            } catch (Exception e) {
+                return null;
+            }
+        }
+
+        String reportSince(CpuAccounting before, double seconds, double machineBusyCores) {
+            Map<String, Long> d = new HashMap<>();
+            threads.forEach((k, v) -> d.put(k, v - before.threads.getOrDefault(k, 0L)));
+            long jvm = d.values().stream().mapToLong(Long::longValue).sum();
+            StringBuilder b = new StringBuilder();
+            double pg = (postgres - before.postgres) / 100.0;
+            b.append(String.format("cpu by process     JVM %.1f core-s (%.2f cores), PostgreSQL %.1f core-s (%.2f cores), other processes %.2f cores%n",
+                    jvm / 100.0, jvm / 100.0 / seconds, pg, pg / seconds,
+                    Math.max(0, machineBusyCores - jvm / 100.0 / seconds - pg / seconds)));
+            b.append("cpu by JVM thread ");
+            d.entrySet().stream().filter(e -> e.getValue() > 0)
+                    .sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(12)
+                    .forEach(e -> b.append(String.format(" %s %.1f;", e.getKey(), e.getValue() / 100.0)));
+            return b.append('\n').toString();
+        }
+    }
+
+    private long postmasterPid() {
+        try (Connection c = db.getConnection(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT pg_backend_pid()")) {
+            rs.next();
+            String[] stat = CpuAccounting.stat(Path.of("/proc", Long.toString(rs.getLong(1)), "stat"));
+            return stat == null ? -1 : Long.parseLong(stat[2]);
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------------------------
 
     record Verified(long rows, Map<String, Long> byState, BigDecimal charge, BigDecimal list, long deadLetters,
-            long resends) {
+            long resends, long rollupRows) {
     }
 
     /** The ledger, the rollup and the dead-letter topic against the generator's expected outcome, exactly. */
@@ -445,6 +562,7 @@ class IngestBenchmarkTest {
         BigDecimal list = BigDecimal.ZERO;
         Set<String> ids = new HashSet<>();
         long anomalies;
+        long rollupRows;
         try (Connection c = db.getConnection()) {
             try (PreparedStatement ps = c.prepareStatement("""
                     SELECT pricing_state, count(*), coalesce(sum(charge_micro_usd), 0), coalesce(sum(list_micro_usd), 0),
@@ -486,7 +604,8 @@ class IngestBenchmarkTest {
             assertEquals(0, x.list().compareTo(list), () -> "Σ list: expected " + x.list() + ", ledger " + ledgerList);
             assertEquals(x.anomalies(), anomalies, "closed-family :discount anomalies");
             try (PreparedStatement ps = c.prepareStatement("""
-                    SELECT coalesce(sum(requests), 0), coalesce(sum(charge_micro_usd), 0), coalesce(sum(list_micro_usd), 0)
+                    SELECT coalesce(sum(requests), 0), coalesce(sum(charge_micro_usd), 0), coalesce(sum(list_micro_usd), 0),
+                           count(*)
                     FROM usage_daily WHERE namespace_id LIKE ?""")) {
                 ps.setString(1, ns);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -496,6 +615,7 @@ class IngestBenchmarkTest {
                     assertEquals(0, x.charge().compareTo(rolled), () -> "rollup Σ charge " + rolled + " != " + x.charge());
                     BigDecimal rolledList = rs.getBigDecimal(3);
                     assertEquals(0, x.list().compareTo(rolledList), () -> "rollup Σ list " + rolledList + " != " + x.list());
+                    rollupRows = rs.getLong(4);
                 }
             }
             try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM usage_conflicts WHERE request_id LIKE ?")) {
@@ -506,12 +626,77 @@ class IngestBenchmarkTest {
                 }
             }
         }
+        verifyOddStrings(x);
         verifyDeadLetters(x);
         if (m.duplicatesCounted() != x.resends()) {
             System.out.printf("note: %,d duplicates counted for %,d re-sends (redeliveries add to it)%n",
                     m.duplicatesCounted(), x.resends());
         }
-        return new Verified(ids.size(), byState, charge, list, x.deadLetters().size(), x.resends());
+        return new Verified(ids.size(), byState, charge, list, x.deadLetters().size(), x.resends(), rollupRows);
+    }
+
+    /** Strings with tabs, newlines, backslashes, quotes, control characters or non-ASCII come back exactly. */
+    private void verifyOddStrings(Expected x) throws Exception {
+        Map<String, List<String>> found = new HashMap<>();
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT request_id, api_key_id, error_code FROM usage_records WHERE request_id = ANY (?)")) {
+            ps.setArray(1, c.createArrayOf("text", x.oddStrings().keySet().toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    found.put(rs.getString(1), java.util.Arrays.asList(rs.getString(2), rs.getString(3)));
+                }
+            }
+        }
+        assertEquals(x.oddStrings(), found, "strings that need escaping are stored exactly");
+    }
+
+    /**
+     * A record the database refuses as data (a NUL character, which PostgreSQL text cannot hold) is isolated and
+     * dead-lettered as {@code unstorable}; the rest of its batch is recorded.
+     */
+    private void checkUnstorable(Plan plan) throws Exception {
+        String ns = plan.tenants().get(0).namespaceId();
+        String tag = "nul" + Long.toString(System.nanoTime() % 1_000_000, 36);
+        List<String> ids = List.of("req_" + tag + "_a", "req_" + tag + "_nul", "req_" + tag + "_b");
+        double before = registry.find("billing.usage.events").tag("outcome", "dead_letter").tag("reason", "unstorable")
+                .counters().stream().mapToDouble(Counter::count).sum();
+        Map<String, Object> config = UsageLoadGenerator.producerConfig(bootstrap);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config, new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            for (String id : ids) {
+                String key = id.endsWith("_nul") ? "\\u0000" : "plain";
+                String json = """
+                        {"specversion":"1.0","id":"%s","source":"router://bench","type":"ai.bitrouter.usage.v1",
+                         "subject":"%s","time":"2026-11-03T00:00:00Z","data":{"request_id":"%s","namespace_id":"%s",
+                         "api_key_id":"k%s","model":"moonshotai/kimi-k2.6","served_model_id":"moonshotai/kimi-k2.6",
+                         "provider_id":"bitrouter","status":"succeeded","funding_source":"cloud_credit",
+                         "usage":{"prompt_tokens":10,"completion_tokens":1}}}""".formatted(id, ns, id, ns, key);
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(UsageLoadGenerator.TOPIC,
+                        ns.getBytes(StandardCharsets.UTF_8), json.getBytes(StandardCharsets.UTF_8)));
+            }
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            double unstorable = registry.find("billing.usage.events").tag("outcome", "dead_letter")
+                    .tag("reason", "unstorable").counters().stream().mapToDouble(Counter::count).sum() - before;
+            long recorded;
+            try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
+                    "SELECT count(*) FROM usage_records WHERE request_id = ANY (?)")) {
+                ps.setArray(1, c.createArrayOf("text", ids.toArray()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    recorded = rs.getLong(1);
+                }
+            }
+            if (unstorable >= 1 && recorded == 2) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                fail("a record with a NUL character: expected 1 unstorable dead letter and 2 rows, got " + unstorable
+                        + " and " + recorded);
+            }
+            Thread.sleep(50);
+        }
     }
 
     private void verifyDeadLetters(Expected x) throws Exception {

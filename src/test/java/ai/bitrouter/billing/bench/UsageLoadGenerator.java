@@ -12,6 +12,7 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -95,7 +96,11 @@ public final class UsageLoadGenerator {
     public record Grant(BigDecimal percent, Instant startsAt) {
     }
 
-    public record Tenant(UUID accountId, String namespaceId, Optional<Grant> grant) {
+    /**
+     * A namespace and its habits: like a real workspace it calls a few models the same way ({@code routes}: a model,
+     * provider and suffix each) through a few API keys, and only now and then something else.
+     */
+    public record Tenant(UUID accountId, String namespaceId, Optional<Grant> grant, List<Route> routes, int apiKeys) {
         Optional<Percentage> discountAt(Instant t) {
             return grant.filter(g -> !t.isBefore(g.startsAt())).map(g -> Percentage.of(g.percent()));
         }
@@ -120,9 +125,12 @@ public final class UsageLoadGenerator {
      * @param deadByReason    expected {@code dlq-reason} header counts
      * @param resends         exact re-sends (a no-op each)
      * @param anomalies       closed-family {@code :discount} requests that were priced
+     * @param oddStrings      request id → its {@code api_key_id} and {@code error_code}, for the events whose strings
+     *                        hold tabs, newlines, backslashes, quotes, control characters or non-ASCII: stored exactly
      */
     public record Expected(Set<String> requestIds, Map<String, Long> rowsByState, BigDecimal charge, BigDecimal list,
-            Map<String, String> deadLetters, Map<String, Long> deadByReason, long resends, long anomalies) {
+            Map<String, String> deadLetters, Map<String, Long> deadByReason, long resends, long anomalies,
+            Map<String, List<String>> oddStrings) {
 
         public long rows() {
             return requestIds.size();
@@ -157,6 +165,13 @@ public final class UsageLoadGenerator {
     private record Offer(String model, String provider, int weight, boolean cacheWrites, boolean bigContext) {
     }
 
+    /** How a tenant calls a model: the offer that serves it and the suffix it asks with. */
+    public record Route(int offer, String suffix) {
+    }
+
+    /** Share (percent) of a tenant's requests that go through one of its own routes rather than anywhere. */
+    private static final int HABIT = 90;
+
     private static final List<Offer> OFFERS = List.of(
             // open models served by the self-hosted provider: official price less the discount
             new Offer("moonshotai/kimi-k2.6", "bitrouter", 280, false, false),
@@ -176,7 +191,9 @@ public final class UsageLoadGenerator {
             new Offer("openai/gpt-5.4", "openai", 100, false, false),
             new Offer("openai/gpt-5.4", "openrouter", 20, false, false),
             // not in any catalog: parked as unpriced, never dropped
-            new Offer("nobody/unlisted-model", "bitrouter", 3, false, false));
+            new Offer("nobody/unlisted-model", "bitrouter", 0, false, false)); // drawn apart: UNLISTED per mille
+
+    private static final int UNLISTED = 3;
 
     private static final int OFFER_TOTAL = OFFERS.stream().mapToInt(Offer::weight).sum();
 
@@ -184,6 +201,13 @@ public final class UsageLoadGenerator {
     private static final int RESEND = 20, MALFORMED = 10, OVERLAPPING = 10, NEGATIVE = 3, UNKNOWN_NS = 2;
 
     private static final String ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
+
+    /** Per mille of valid events whose API key id (and error code) holds characters that need escaping somewhere. */
+    private static final int ODD = 5;
+
+    private static final List<String> ODD_STRINGS = List.of("tab\there", "new\nline", "back\\slash", "\\N",
+            "quote\"d", "carriage\rreturn", "ключ-ü-€-😀", "semi;colon,comma|pipe", "{\"json\":[1]}", "'; DROP TABLE x; --",
+            "ctl\u0001char");
 
     public static Plan plan(Config config, PriceBook prices) {
         Random rnd = new Random(config.seed());
@@ -200,6 +224,7 @@ public final class UsageLoadGenerator {
         Map<String, Long> byState = new TreeMap<>();
         Map<String, String> dead = new LinkedHashMap<>();
         Map<String, Long> deadByReason = new TreeMap<>();
+        Map<String, List<String>> exact = new HashMap<>();
         BigDecimal charge = BigDecimal.ZERO;
         BigDecimal list = BigDecimal.ZERO;
         long anomalies = 0;
@@ -210,7 +235,7 @@ public final class UsageLoadGenerator {
             Instant time = clamp(config.from().plusMillis(offsetMillis), config.from(), windowEnd.minusMillis(1));
             String id = "req_" + config.runTag() + "_" + i + "_" + Long.toString(rnd.nextLong() & Long.MAX_VALUE, 36);
             int roll = rnd.nextInt(1000);
-            Event e = randomEvent(rnd, id, tenant.namespaceId(), time);
+            Event e = randomEvent(rnd, id, tenant, time);
             Kind kind;
             if (roll < MALFORMED) {
                 kind = Kind.MALFORMED_JSON;
@@ -232,7 +257,9 @@ public final class UsageLoadGenerator {
             if (kind == Kind.MALFORMED_JSON) {
                 json = json.substring(0, 80 + rnd.nextInt(json.length() - 100)); // cut: never a complete object
             }
-            records.add(new Outgoing(bytes(e.namespace), bytes(json), kind));
+            byte[] value = bytes(json);
+            json = new String(value, StandardCharsets.UTF_8); // as the broker will hold it (a cut may split a character)
+            records.add(new Outgoing(bytes(e.namespace), value, kind));
             switch (kind) {
                 case VALID -> {
                     PricingResult r = price(engine, prices, e, tenant.discountAt(time));
@@ -244,6 +271,9 @@ public final class UsageLoadGenerator {
                     charge = charge.add(r.charge().map(m -> m.microUsd()).orElse(BigDecimal.ZERO));
                     list = list.add(r.listAmount().map(m -> m.microUsd()).orElse(BigDecimal.ZERO));
                     anomalies += r.anomaly() ? 1 : 0;
+                    if (e.odd) {
+                        exact.put(id, Arrays.asList(e.apiKey, e.errorCode));
+                    }
                     validPositions.add(records.size() - 1);
                 }
                 case OVERLAPPING_BUCKETS -> {
@@ -270,7 +300,8 @@ public final class UsageLoadGenerator {
             records.add(ins[0], new Outgoing(o.key(), o.value(), Kind.RESEND));
         }
         Expected expected = new Expected(Collections.unmodifiableSet(ids), Collections.unmodifiableMap(byState), charge,
-                list, Collections.unmodifiableMap(dead), Collections.unmodifiableMap(deadByReason), resends, anomalies);
+                list, Collections.unmodifiableMap(dead), Collections.unmodifiableMap(deadByReason), resends, anomalies,
+                Collections.unmodifiableMap(exact));
         return new Plan(config, List.copyOf(tenants), Collections.unmodifiableList(records), expected);
     }
 
@@ -301,7 +332,11 @@ public final class UsageLoadGenerator {
             } else if (g < 12) { // granted in the middle of the window: earlier events must not get it
                 grant = Optional.of(new Grant(new BigDecimal("42.5"), config.from().plus(config.span().dividedBy(2))));
             }
-            tenants.add(new Tenant(account, ns, grant));
+            List<Route> routes = new ArrayList<>();
+            for (int r = 1 + rnd.nextInt(3); r > 0; r--) {
+                routes.add(randomRoute(rnd));
+            }
+            tenants.add(new Tenant(account, ns, grant, List.copyOf(routes), rnd.nextInt(4)));
         }
         return tenants;
     }
@@ -315,6 +350,7 @@ public final class UsageLoadGenerator {
         String id, namespace, apiKey, model, served, provider, status, errorCode, funding;
         long prompt, completion, cacheRead, cacheWrite, reasoning;
         Boolean streamed;
+        boolean odd;
         Instant time, startedAt;
         String source;
 
@@ -353,21 +389,48 @@ public final class UsageLoadGenerator {
 
         private static void field(StringBuilder b, String name, String value) {
             if (value != null) {
-                b.append(",\"").append(name).append("\":\"").append(value).append('"');
+                b.append(",\"").append(name).append("\":\"");
+                for (int i = 0; i < value.length(); i++) {
+                    char c = value.charAt(i);
+                    switch (c) {
+                        case '"' -> b.append("\\\"");
+                        case '\\' -> b.append("\\\\");
+                        case '\t' -> b.append("\\t");
+                        case '\n' -> b.append("\\n");
+                        case '\r' -> b.append("\\r");
+                        default -> {
+                            if (c < 0x20) {
+                                b.append(String.format("\\u%04x", (int) c));
+                            } else {
+                                b.append(c);
+                            }
+                        }
+                    }
+                }
+                b.append('"');
             }
         }
     }
 
-    private static Event randomEvent(Random rnd, String id, String namespace, Instant time) {
+    private static Route randomRoute(Random rnd) {
+        int suffix = rnd.nextInt(100);
+        return new Route(offer(rnd), suffix < 20 ? ":discount" : suffix < 30 ? ":cost" : "");
+    }
+
+    private static Event randomEvent(Random rnd, String id, Tenant tenant, Instant time) {
         Event e = new Event();
         e.id = id;
-        e.namespace = namespace;
+        e.namespace = tenant.namespaceId();
         e.time = time;
         e.source = "router://" + (rnd.nextBoolean() ? "us-east-1" : "eu-west-1") + "/node-" + rnd.nextInt(12);
-        e.apiKey = rnd.nextInt(10) < 6 ? "key" + namespace.substring(3, 12) + rnd.nextInt(3) : null;
-        Offer offer = offer(rnd);
-        int suffix = rnd.nextInt(100);
-        e.model = offer.model() + (suffix < 20 ? ":discount" : suffix < 30 ? ":cost" : "");
+        // Keys: none for a tenant without any, else one of its own (and sometimes none: a console or CLI call).
+        e.apiKey = tenant.apiKeys() == 0 || rnd.nextInt(10) == 0 ? null
+                : "key" + tenant.namespaceId().substring(3, 12) + rnd.nextInt(tenant.apiKeys());
+        Route route = rnd.nextInt(1000) < UNLISTED ? new Route(OFFERS.size() - 1, "")
+                : rnd.nextInt(100) < HABIT ? tenant.routes().get(rnd.nextInt(tenant.routes().size()))
+                : randomRoute(rnd);
+        Offer offer = OFFERS.get(route.offer());
+        e.model = offer.model() + route.suffix();
         e.served = offer.model();
         e.provider = offer.provider();
         e.status = "succeeded";
@@ -391,17 +454,24 @@ public final class UsageLoadGenerator {
         if (rnd.nextInt(100) < 30) {
             e.reasoning = (long) (e.completion * rnd.nextDouble());
         }
+        if (rnd.nextInt(1000) < ODD) { // strings a router may pass through: they must come back byte for byte
+            e.odd = true;
+            e.apiKey = ODD_STRINGS.get(rnd.nextInt(ODD_STRINGS.size())) + rnd.nextInt(1000);
+            if (e.errorCode != null) {
+                e.errorCode = ODD_STRINGS.get(rnd.nextInt(ODD_STRINGS.size()));
+            }
+        }
         e.streamed = rnd.nextInt(10) < 7 ? Boolean.TRUE : rnd.nextInt(3) == 0 ? null : Boolean.FALSE;
         e.startedAt = rnd.nextInt(10) < 8 ? time.minusMillis(200 + rnd.nextInt(60_000)) : null;
         return e;
     }
 
-    private static Offer offer(Random rnd) {
+    private static int offer(Random rnd) {
         int x = rnd.nextInt(OFFER_TOTAL);
-        for (Offer o : OFFERS) {
-            x -= o.weight();
+        for (int i = 0; i < OFFERS.size(); i++) {
+            x -= OFFERS.get(i).weight();
             if (x < 0) {
-                return o;
+                return i;
             }
         }
         throw new IllegalStateException();

@@ -88,6 +88,10 @@ class DeviceLoginTest {
         assertEquals(user.id(), claims.path("sub").asText());
         assertEquals("bitrouter-billing", claims.path("aud").asText());
 
+        TokenResponse reused = cli.poll(authorization.deviceCode());
+        assertEquals(400, reused.status(), "a device code is single-use");
+        assertEquals("invalid_grant", reused.error());
+
         String accessToken = token.accessToken();
         given().auth().oauth2(accessToken).when().get("/v1/namespaces/" + namespaceId + "/keys").then()
                 .statusCode(200).body("data", hasSize(0));

@@ -5,7 +5,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.LocalDate;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -19,17 +18,9 @@ final class DailyRollup {
 
     record Key(String namespaceId, LocalDate day, String servedModelId, String providerId, String variant,
             String apiKeyId, String discountKind, String pricingState) implements Comparable<Key> {
-        /** Field by field: the same total order on every instance, without building two strings per comparison. */
-        private static final Comparator<String> TEXT = Comparator.nullsFirst(Comparator.naturalOrder());
-        private static final Comparator<Key> ORDER = Comparator.comparing(Key::namespaceId, TEXT)
-                .thenComparing(Key::day, Comparator.nullsFirst(Comparator.naturalOrder()))
-                .thenComparing(Key::servedModelId, TEXT).thenComparing(Key::providerId, TEXT)
-                .thenComparing(Key::variant, TEXT).thenComparing(Key::apiKeyId, TEXT)
-                .thenComparing(Key::discountKind, TEXT).thenComparing(Key::pricingState, TEXT);
-
         @Override
         public int compareTo(Key o) {
-            return ORDER.compare(this, o);
+            return toString().compareTo(o.toString());
         }
     }
 

@@ -95,6 +95,9 @@ class DeviceLoginTest {
         String accessToken = token.accessToken();
         given().auth().oauth2(accessToken).when().get("/v1/namespaces/" + namespaceId + "/keys").then()
                 .statusCode(200).body("data", hasSize(0));
+        // The CLI's first usage call with the token it just got (CONTRACT.md section 6).
+        given().auth().oauth2(accessToken).when().get("/v1/namespaces/" + namespaceId + "/usage").then()
+                .statusCode(200).body("request_count", equalTo(0)).body("spend_micro_usd", equalTo(0));
         given().auth().oauth2(accessToken).when().get("/v1/namespaces/me/keys").then().statusCode(200);
         given().auth().oauth2(accessToken).when().get("/v1/namespaces").then()
                 .statusCode(200)

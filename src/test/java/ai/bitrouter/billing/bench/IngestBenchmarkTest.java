@@ -77,7 +77,7 @@ import jakarta.inject.Inject;
  * fails the benchmark. Last, the same rows are loaded by {@code COPY} into scratch tables, the database's own
  * ceiling on this machine. Only run by {@code -Pbench} (see docs/benchmarks.md).
  *
- * <p>Knobs (system properties): {@code bench.events} (200,000), {@code bench.warmup} (100,000 events first, same
+ * <p>Knobs (system properties): {@code bench.events} (200,000), {@code bench.warmup} (300,000 events first, same
  * checks, not reported: the JIT is still compiling the service, the broker and the client long after start), {@code bench.namespaces} (2,000), {@code bench.seed} (42), {@code bench.timeout} (600 s),
  * {@code bench.jfr} (a file: JFR profile of the measured run), {@code bench.wallprofile} (true: where the consumer
  * threads' wall-clock time goes).
@@ -108,7 +108,7 @@ class IngestBenchmarkTest {
     @Test
     void ingestEndToEnd() throws Exception {
         int events = Integer.getInteger("bench.events", 200_000);
-        int warmup = Integer.getInteger("bench.warmup", 100_000);
+        int warmup = Integer.getInteger("bench.warmup", 300_000);
         int namespaces = Integer.getInteger("bench.namespaces", 2_000);
         long seed = Long.getLong("bench.seed", 42L);
         enableBatchPercentiles();

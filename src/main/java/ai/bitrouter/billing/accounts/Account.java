@@ -28,9 +28,6 @@ public class Account extends PanacheEntityBase {
     @Column(nullable = false)
     public String status = "active";
 
-    @Column(name = "stripe_customer_id")
-    public String stripeCustomerId;
-
     @Column(name = "created_at", nullable = false, insertable = false, updatable = false)
     public Instant createdAt;
 

@@ -37,6 +37,8 @@ public class AuditLog {
     public static final String OFFICIAL_PRICE_SET = "catalog.official_price.set";
     public static final String CATALOG_IMPORT = "catalog.import";
     public static final String USAGE_REPRICE = "usage.reprice";
+    public static final String INVOICE_REPUSH = "invoice.repush";
+    public static final String INVOICE_CLOSE = "invoice.close";
 
     @Inject
     DataSource dataSource;

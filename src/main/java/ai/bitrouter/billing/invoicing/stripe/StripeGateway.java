@@ -115,10 +115,14 @@ public class StripeGateway {
         }
     }
 
-    /** 429, 5xx and network errors may succeed later; 4xx (including an idempotency error) will not. */
+    /**
+     * 429, 5xx and network errors may succeed later, and so may a 409 "another request with this key is in flight"
+     * (our own timed-out attempt still running at Stripe). Other 4xx will not: above all a 400 idempotency error,
+     * the same key sent with different parameters, which means our ids or our lines changed under one key.
+     */
     static boolean retryable(StripeException e) {
         if (e instanceof IdempotencyException) {
-            return false;
+            return Integer.valueOf(409).equals(e.getStatusCode());
         }
         if (e instanceof RateLimitException || e instanceof ApiConnectionException) {
             return true;

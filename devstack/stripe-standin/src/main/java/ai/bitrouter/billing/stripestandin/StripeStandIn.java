@@ -129,6 +129,7 @@ public final class StripeStandIn implements AutoCloseable {
     private final Idempotency idempotency = new Idempotency();
     private final Faults faults = new Faults();
     private final RateLimiter rateLimiter = new RateLimiter();
+    private static final int MAX_LOGGED_REQUESTS = 100_000;
     private final List<ObjectNode> requestLog = new ArrayList<>();
     /** Control API {@code /_standin/clock}: seconds added to the configured clock. */
     private final AtomicLong clockOffsetSeconds = new AtomicLong();
@@ -139,8 +140,8 @@ public final class StripeStandIn implements AutoCloseable {
         this.baseUrl = "http://127.0.0.1:" + server.getAddress().getPort();
         this.webhooks = new WebhookSender(options.webhookSecret(), blankToNull(options.webhookUrl()), this::nowSeconds);
         this.state = new StandInState(this::nowSeconds, baseUrl, webhooks);
-        // Several threads so a hanging (delay) fault does not hold up other requests, as at Stripe.
-        this.pool = Executors.newFixedThreadPool(8, r -> {
+        // A thread per concurrent request, so a hanging (delay) fault does not hold up other requests.
+        this.pool = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "stripe-standin-http");
             t.setDaemon(true);
             return t;
@@ -264,6 +265,10 @@ public final class StripeStandIn implements AutoCloseable {
         entry.put("replayed", replayed);
         entry.put("request_id", requestId);
         synchronized (requestLog) {
+            if (requestLog.size() >= MAX_LOGGED_REQUESTS) {
+                // A long dev run keeps the newest half; tests reset long before this.
+                requestLog.subList(0, MAX_LOGGED_REQUESTS / 2).clear();
+            }
             requestLog.add(entry);
         }
         return r;

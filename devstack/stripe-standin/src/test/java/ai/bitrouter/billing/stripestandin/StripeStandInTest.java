@@ -170,6 +170,10 @@ class StripeStandInTest {
                 CustomerListParams.builder().setLimit(1L).setStartingAfter(b.getId()).build());
         assertEquals(a.getId(), next.getData().get(0).getId());
         assertFalse(next.getHasMore());
+        StripeCollection<Customer> previous = stripe.customers().list(
+                CustomerListParams.builder().setLimit(1L).setEndingBefore(a.getId()).build());
+        assertEquals(List.of(b.getId()), previous.getData().stream().map(Customer::getId).toList());
+        assertFalse(previous.getHasMore());
 
         assertEquals("Acme acct-a", stripe.customers().retrieve(a.getId()).getName());
         InvalidRequestException missing = assertThrows(InvalidRequestException.class,
@@ -276,6 +280,9 @@ class StripeStandInTest {
         assertEquals(List.of(open.getId()), listed.getData().stream().map(Invoice::getId).toList());
         assertTrue(stripe.invoices().list(InvoiceListParams.builder().setStatus(InvoiceListParams.Status.DRAFT).build())
                 .getData().isEmpty());
+        StripeSearchResult<Invoice> byMetadata = stripe.invoices().search(com.stripe.param.InvoiceSearchParams.builder()
+                .setQuery("metadata['bitrouter_invoice_id']:'inv-1' AND customer:'" + c.getId() + "'").build());
+        assertEquals(List.of(open.getId()), byMetadata.getData().stream().map(Invoice::getId).toList());
 
         Invoice voided = stripe.invoices().voidInvoice(open.getId());
         assertEquals("void", voided.getStatus());

@@ -54,6 +54,10 @@ final class Idempotency {
         saved.clear();
     }
 
+    int inFlight() {
+        return inFlight.size();
+    }
+
     int size() {
         return saved.size();
     }

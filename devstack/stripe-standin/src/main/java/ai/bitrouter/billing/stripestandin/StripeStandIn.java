@@ -558,6 +558,8 @@ public final class StripeStandIn implements AutoCloseable {
         ObjectNode out;
         synchronized (lock) {
             out = state.dump();
+            out.put("idempotency_keys", idempotency.size());
+            out.put("idempotency_keys_in_flight", idempotency.inFlight());
         }
         out.set("deliveries", webhooks.deliveries());
         ArrayNode log = out.putArray("requests");

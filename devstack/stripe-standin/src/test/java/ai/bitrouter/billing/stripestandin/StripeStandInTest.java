@@ -455,7 +455,7 @@ class StripeStandInTest {
         });
         // Wait until the slow request holds the key.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-        while (state().get("faults").size() > 0 && System.nanoTime() < deadline) {
+        while (state().get("idempotency_keys_in_flight").asInt() == 0 && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
         ApiException conflict = assertThrows(ApiException.class, () -> client(0).customers().create(p, key("slow-key")));
@@ -464,6 +464,7 @@ class StripeStandInTest {
         Customer done = slow.get(5, TimeUnit.SECONDS);
         assertEquals(done.getId(), client(0).customers().create(p, key("slow-key")).getId());
         assertEquals(1, state().get("customers").size());
+        assertEquals(0, state().get("idempotency_keys_in_flight").asInt());
     }
 
     // ------------------------------------------------------------------------------------------------ webhooks

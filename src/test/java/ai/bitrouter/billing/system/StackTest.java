@@ -37,6 +37,24 @@ class StackTest {
     }
 
     @Test
+    void theStripeStandInIsConfiguredAndAnswersTheRealClient() throws Exception {
+        var config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
+        String apiBase = config.getValue("bitrouter.stripe.api-base", String.class);
+        org.hamcrest.MatcherAssert.assertThat(apiBase, org.hamcrest.Matchers.startsWith("http://127.0.0.1:"));
+        org.hamcrest.MatcherAssert.assertThat(config.getValue("bitrouter.stripe.webhook-secret", String.class),
+                org.hamcrest.Matchers.startsWith("whsec_"));
+        com.stripe.StripeClient stripe = com.stripe.StripeClient.builder()
+                .setApiKey(config.getValue("bitrouter.stripe.api-key", String.class))
+                .setApiBase(apiBase)
+                .build();
+        com.stripe.model.Customer customer = stripe.customers().create(com.stripe.param.CustomerCreateParams.builder()
+                .setName("Stack test").putMetadata("bitrouter_test", "StackTest").build());
+        org.hamcrest.MatcherAssert.assertThat(customer.getId(), org.hamcrest.Matchers.startsWith("cus_"));
+        org.hamcrest.MatcherAssert.assertThat(stripe.customers().retrieve(customer.getId()).getMetadata()
+                .get("bitrouter_test"), equalTo("StackTest"));
+    }
+
+    @Test
     void noTokenIs401InTheContractEnvelope() {
         given().when().get("/v1/account").then()
                 .statusCode(401)

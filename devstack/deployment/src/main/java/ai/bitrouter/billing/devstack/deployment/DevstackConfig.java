@@ -10,7 +10,8 @@ import io.smallrye.config.WithDefault;
 /**
  * Build-time settings of the embedded stack. Each server is started only when the application has no address
  * for it already (so pointing {@code QUARKUS_DATASOURCE_JDBC_URL}, {@code KAFKA_BOOTSTRAP_SERVERS} or
- * {@code QUARKUS_OIDC_AUTH_SERVER_URL} at a real server replaces that embedded one).
+ * {@code QUARKUS_OIDC_AUTH_SERVER_URL} at a real server replaces that embedded one; likewise
+ * {@code BITROUTER_STRIPE_API_BASE} replaces the local Stripe stand-in).
  */
 @ConfigMapping(prefix = "bitrouter.devstack")
 @ConfigRoot(phase = ConfigPhase.BUILD_TIME)
@@ -37,4 +38,17 @@ public interface DevstackConfig {
     /** Seconds to wait for Keycloak to serve the realm. */
     @WithDefault("300")
     int keycloakStartTimeout();
+
+    /** The local Stripe stand-in, started unless {@code bitrouter.stripe.api-base} is configured. */
+    Stripe stripe();
+
+    interface Stripe {
+        /** Start the stand-in at all. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** The service's webhook path; in dev mode the stand-in posts events to localhost:<http port><path>. */
+        @WithDefault("/stripe/webhook")
+        String webhookPath();
+    }
 }

@@ -22,6 +22,7 @@ import io.quarkus.deployment.annotations.BuildStep;
 import io.quarkus.deployment.builditem.DevServicesResultBuildItem;
 import io.quarkus.deployment.builditem.FeatureBuildItem;
 import io.quarkus.deployment.builditem.LaunchModeBuildItem;
+import io.quarkus.runtime.LaunchMode;
 
 /**
  * Starts the real servers the service needs in dev mode and tests, in parallel, each only when the application
@@ -92,6 +93,29 @@ class DevstackProcessor {
                     .build());
         } else {
             LOG.info("quarkus.oidc.auth-server-url is set: using that Keycloak, starting none");
+        }
+
+        if (config.stripe().enabled() && unset("bitrouter.stripe.api-base")) {
+            // In dev mode events go to the running service; tests run it on a random port and register their
+            // receiver through the stand-in's control API instead.
+            String webhookUrl = launchMode.getLaunchMode() == LaunchMode.DEVELOPMENT
+                    ? "http://localhost:" + ConfigProvider.getConfig().getOptionalValue("quarkus.http.port", Integer.class)
+                            .orElse(8080) + config.stripe().webhookPath()
+                    : null;
+            services.produce(DevServicesResultBuildItem.owned()
+                    .feature(FEATURE)
+                    .serviceName("stripe")
+                    .serviceConfig(String.valueOf(webhookUrl))
+                    .description("Stripe stand-in (local, see docs/stripe-standin.md)")
+                    .startable(() -> new StripeStandInServer(webhookUrl))
+                    .configProvider(Map.of(
+                            "bitrouter.stripe.api-base", StripeStandInServer::baseUrl,
+                            "bitrouter.stripe.api-key", s -> StripeStandInServer.API_KEY,
+                            "bitrouter.stripe.webhook-secret", StripeStandInServer::webhookSecret,
+                            "bitrouter.devstack.stripe-url", StripeStandInServer::baseUrl))
+                    .build());
+        } else {
+            LOG.info("bitrouter.stripe.api-base is set (or the stand-in is disabled): starting no Stripe stand-in");
         }
     }
 

@@ -397,6 +397,48 @@ final class StandInState {
         return render(in);
     }
 
+    /** Stripe finalizes a draft before sending it; there is no e-mail here, only the event. */
+    ObjectNode sendInvoice(String id, Caller caller) {
+        Invoice in = invoice(id);
+        if ("draft".equals(in.json.get("status").asText())) {
+            finalizeInvoice(id, FormParams.parse(""), caller);
+        }
+        if (!"open".equals(in.json.get("status").asText())) {
+            throw new ApiError(400, "invalid_request_error", "invoice_not_open", "You can only send an open invoice; "
+                    + id + " is " + in.json.get("status").asText() + ".", null);
+        }
+        emit("invoice.sent", in, caller);
+        return render(in);
+    }
+
+    ObjectNode markUncollectible(String id, Caller caller) {
+        Invoice in = invoice(id);
+        if (!"open".equals(in.json.get("status").asText())) {
+            throw new ApiError(400, "invalid_request_error", "invoice_not_open",
+                    "You can only mark an open invoice uncollectible; " + id + " is "
+                            + in.json.get("status").asText() + ".", null);
+        }
+        in.json.put("status", "uncollectible");
+        ((ObjectNode) in.json.get("status_transitions")).put("marked_uncollectible_at", nowSeconds.get());
+        emit("invoice.marked_uncollectible", in, caller);
+        return render(in);
+    }
+
+    /** {@code POST /v1/invoices/{id}/pay}: only {@code paid_out_of_band=true} (no payment methods here). */
+    ObjectNode payInvoice(String id, FormParams p, Caller caller) {
+        if (!Boolean.TRUE.equals(p.bool("paid_out_of_band"))) {
+            throw ApiError.invalid("The Stripe stand-in has no payment methods: pay with paid_out_of_band=true, or "
+                    + "simulate collection with POST /_standin/invoices/{id}/pay.", "paid_out_of_band").validation();
+        }
+        Invoice in = invoice(id);
+        if (!"open".equals(in.json.get("status").asText())) {
+            throw new ApiError(400, "invalid_request_error", "invoice_not_open", "You can only pay an open invoice; "
+                    + id + " is " + in.json.get("status").asText() + ".", null);
+        }
+        markPaid(in, nowSeconds.get(), caller);
+        return render(in);
+    }
+
     ObjectNode deleteInvoice(String id) {
         Invoice in = invoice(id);
         if (!"draft".equals(in.json.get("status").asText())) {

@@ -422,6 +422,12 @@ public final class StripeStandIn implements AutoCloseable {
                     return state.finalizeInvoice(id, p, caller);
                 case "POST /void":
                     return state.voidInvoice(id, caller);
+                case "POST /send":
+                    return state.sendInvoice(id, caller);
+                case "POST /mark_uncollectible":
+                    return state.markUncollectible(id, caller);
+                case "POST /pay":
+                    return state.payInvoice(id, p, caller);
                 default:
                     break;
             }

@@ -306,6 +306,30 @@ class StripeStandInTest {
     }
 
     @Test
+    void sendingFinalizesAndPayingOutOfBandOrGivingUpCloseTheInvoice() throws Exception {
+        Invoice a = draft(customer("acct-send").getId());
+        stripe.invoices().addLines(a.getId(), lines(0, 1, 500));
+        Invoice sent = stripe.invoices().sendInvoice(a.getId());
+        assertEquals("open", sent.getStatus());
+        assertNotNull(sent.getNumber());
+        Invoice paid = stripe.invoices().pay(a.getId(),
+                com.stripe.param.InvoicePayParams.builder().setPaidOutOfBand(true).build());
+        assertEquals("paid", paid.getStatus());
+        assertEquals(500L, paid.getAmountPaid());
+        assertThrows(InvalidRequestException.class, () -> stripe.invoices().markUncollectible(a.getId()));
+
+        Invoice b = draft(customer("acct-bad").getId());
+        stripe.invoices().addLines(b.getId(), lines(0, 1, 900));
+        stripe.invoices().finalizeInvoice(b.getId());
+        assertThrows(InvalidRequestException.class, () -> stripe.invoices().pay(b.getId()));
+        assertEquals("uncollectible", stripe.invoices().markUncollectible(b.getId()).getStatus());
+        List<String> types = new ArrayList<>();
+        state().get("events").forEach(e -> types.add(e.get("type").asText()));
+        assertEquals(List.of("invoice.created", "invoice.finalized", "invoice.sent", "invoice.paid", "invoice.created",
+                "invoice.finalized", "invoice.marked_uncollectible"), types);
+    }
+
+    @Test
     void theLine251IsRejectedAndNothingOfThatCallIsAdded() throws Exception {
         Invoice draft = draft(customer("acct-big").getId());
         stripe.invoices().addLines(draft.getId(), lines(0, 200, 1));

@@ -69,13 +69,13 @@ CREATE TABLE invoice_lines (
 );
 
 -- Which invoice billed each request. The primary key is the proof that a request is billed once: a second claim
--- of the same request by any invoice is a conflict the claim statement skips.
+-- of the same request by any invoice is a conflict the claim statement skips. The line follows from the request's
+-- month, model and discount kind (the line's own columns), so it is not stored twice.
 CREATE TABLE invoice_usage (
     request_id  text    PRIMARY KEY REFERENCES usage_records (request_id),
-    invoice_id  uuid    NOT NULL REFERENCES invoices (id),
-    line_no     integer NOT NULL
+    invoice_id  uuid    NOT NULL REFERENCES invoices (id)
 );
-CREATE INDEX invoice_usage_invoice_idx ON invoice_usage (invoice_id, line_no);
+CREATE INDEX invoice_usage_invoice_idx ON invoice_usage (invoice_id);
 
 -- Stripe webhook events, each applied once: the id is the key of a replayed delivery.
 CREATE TABLE stripe_events (

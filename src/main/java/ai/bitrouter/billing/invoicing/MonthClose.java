@@ -93,7 +93,7 @@ public class MonthClose {
                 default -> {
                 }
             }
-            meters.counter("bitrouter.invoices.pushed", "outcome", o.name().toLowerCase(java.util.Locale.ROOT))
+            meters.counter("billing.invoices.pushed", "outcome", o.name().toLowerCase(java.util.Locale.ROOT))
                     .increment();
         }
         return new Report(period.toString(), drafted, finalized, retry, List.copyOf(attention));

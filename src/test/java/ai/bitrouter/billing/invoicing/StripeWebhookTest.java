@@ -153,8 +153,8 @@ class StripeWebhookTest {
 
         deliver(body, WebhookSignature.sign("whsec_wrong", now, body.getBytes(StandardCharsets.UTF_8)))
                 .statusCode(400).body("error", equalTo("bad_request"));
-        deliver(body, sign(body, now - 301)).statusCode(400);
-        deliver(body, sign(body, now + 301)).statusCode(400);
+        deliver(body, sign(body, now - 400)).statusCode(400); // tolerance 300 s; the exact edge is a unit test
+        deliver(body, sign(body, now + 400)).statusCode(400);
         deliver(body, "").statusCode(400);
         // Signed over different bytes than those delivered (a JSON filter re-serialised the body).
         deliver(json.writeValueAsString(json.readTree(body)).replace(",", ", "), sign(body, now)).statusCode(400);

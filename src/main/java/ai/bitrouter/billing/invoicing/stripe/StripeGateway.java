@@ -94,14 +94,14 @@ public class StripeGateway {
             try {
                 limiter.acquire();
                 T result = call.run(c, options);
-                meters.counter("bitrouter.stripe.calls", "call", what, "outcome", "ok").increment();
+                meters.counter("billing.stripe.calls", "call", what, "outcome", "ok").increment();
                 return result;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new StripeFailure("interrupted while calling Stripe (" + what + ")", true, null, e);
             } catch (StripeException e) {
                 boolean retryable = retryable(e);
-                meters.counter("bitrouter.stripe.calls", "call", what, "outcome",
+                meters.counter("billing.stripe.calls", "call", what, "outcome",
                         retryable ? "retryable_error" : "error").increment();
                 if (!retryable || attempt >= config.maxAttempts()) {
                     throw new StripeFailure("Stripe " + what + " failed after " + attempt + " attempt(s): "
@@ -128,7 +128,7 @@ public class StripeGateway {
             return true;
         }
         Integer status = e.getStatusCode();
-        return status == null || status == 429 || status >= 500;
+        return status == null || status == 409 || status == 429 || status >= 500;
     }
 
     private static String describe(StripeException e) {

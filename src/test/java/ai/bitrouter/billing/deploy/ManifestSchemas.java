@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.lang.reflect.InvocationTargetException;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +14,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.TypeAdapter;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonWriter;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParser;
 import com.networknt.schema.JsonSchema;
@@ -46,7 +51,18 @@ import io.kubernetes.client.openapi.models.V1ServiceAccount;
  */
 final class ManifestSchemas {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Gson GSON = new Gson();
+    /** Kubernetes timestamps are RFC 3339 strings; the models hold them as OffsetDateTime. */
+    private static final Gson GSON = new GsonBuilder().registerTypeAdapter(OffsetDateTime.class, new TypeAdapter<OffsetDateTime>() {
+        @Override
+        public void write(JsonWriter out, OffsetDateTime value) throws IOException {
+            out.value(value == null ? null : value.toString());
+        }
+
+        @Override
+        public OffsetDateTime read(JsonReader in) throws IOException {
+            return OffsetDateTime.parse(in.nextString());
+        }
+    }).create();
 
     /** apiVersion + "/" + kind of the built-in kinds the manifests may use. */
     private static final Map<String, Class<?>> BUILT_IN = Map.of(
@@ -132,7 +148,12 @@ final class ManifestSchemas {
                 if (in == null) {
                     return null;
                 }
-                JsonNode schema = JSON.readTree(in);
+                ObjectNode schema = (ObjectNode) JSON.readTree(in);
+                // The API server always accepts these at the top, and some CRDs (Keycloak's) leave them out.
+                ObjectNode top = schema.with("properties");
+                top.putIfAbsent("apiVersion", JSON.createObjectNode().put("type", "string"));
+                top.putIfAbsent("kind", JSON.createObjectNode().put("type", "string"));
+                top.putIfAbsent("metadata", JSON.createObjectNode().put("type", "object"));
                 strict(schema);
                 return JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V4).getSchema(schema);
             } catch (IOException e) {

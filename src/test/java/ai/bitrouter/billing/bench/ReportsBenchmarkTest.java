@@ -211,7 +211,7 @@ class ReportsBenchmarkTest {
                         uncached_input_tokens, output_tokens, pricing_state, charge_micro_usd, list_micro_usd,
                         discount_kind, discount_percent, payload_sha256, priced_at)
                     SELECT 'req_bench_' || g, 'ns_bench' || lpad(n::text, 21, '0'), md5('bench-account-' || n)::uuid,
-                           'key_bench_' || n || '_' || (g % 2),
+                           'key_bench_' || n || '_' || (g %% 2),
                            (ARRAY['moonshotai/kimi-k2.6','deepseek/deepseek-v3.2','qwen/qwen3.6-plus','minimax/minimax-m3',
                                   'openai/gpt-5.4','anthropic/claude-sonnet-4.6'])[m + 1] || CASE WHEN v THEN ':discount' ELSE '' END,
                            CASE WHEN v THEN 'discount' END,

@@ -44,6 +44,11 @@ public final class Rounding {
         return exactMicroUsd.movePointLeft(MICRO_USD_PER_CENT_EXPONENT).setScale(0, RoundingMode.FLOOR);
     }
 
+    /** Whole micro-USD not above the amount: the starting point of {@link MicroUsdAllocator}. */
+    static BigDecimal floorMicroUsd(BigDecimal exactMicroUsd) {
+        return exactMicroUsd.setScale(0, RoundingMode.FLOOR);
+    }
+
     static BigDecimal exactCents(BigDecimal exactMicroUsd) {
         return exactMicroUsd.movePointLeft(MICRO_USD_PER_CENT_EXPONENT);
     }

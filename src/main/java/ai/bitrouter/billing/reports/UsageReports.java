@@ -10,11 +10,16 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 import javax.sql.DataSource;
 
+import ai.bitrouter.billing.common.api.ApiException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -153,5 +158,181 @@ public class UsageReports {
 
     private static Instant instant(Timestamp t) {
         return t == null ? null : t.toInstant();
+    }
+
+    // ---- Breakdowns and exports (issue #6) ----
+
+    /**
+     * Whose usage a report covers: namespace ids the caller was already allowed to see. Only a resource that resolved
+     * them through {@code NamespaceAccess} (404 for anything not the caller's) may build one; this class trusts it.
+     */
+    public record Scope(List<String> namespaceIds) {
+        public Scope {
+            namespaceIds = List.copyOf(namespaceIds);
+        }
+
+        public static Scope namespace(String namespaceId) {
+            return new Scope(List.of(namespaceId));
+        }
+    }
+
+    /** Receives rows one at a time while a cursor is open (CSV export writes each straight to the response). */
+    @FunctionalInterface
+    public interface Sink<T> {
+        void accept(T row) throws java.io.IOException;
+    }
+
+    /** Rows a JSON breakdown may have; larger ones are exports ({@code breakdown.csv}), which stream. */
+    public static final int MAX_BREAKDOWN_ROWS = 5_000;
+    /** Rows fetched per round trip by an export cursor: memory stays flat however long the window. */
+    static final int FETCH_SIZE = 1_000;
+
+    /**
+     * Usage of {@code scope} in {@code window} grouped by {@code groupBy}, rows in key order, totals equal to the sum
+     * of the rows (exactly, and on the wire after allocation). More than {@link #MAX_BREAKDOWN_ROWS} rows is a 400
+     * {@link ApiException} that points to the CSV export.
+     */
+    public Breakdown breakdown(Scope scope, ReportWindow window, List<Dimension> groupBy) {
+        List<Breakdown.Line> lines = new ArrayList<>();
+        try {
+            streamBreakdown(scope, window, groupBy, line -> {
+                if (lines.size() == MAX_BREAKDOWN_ROWS) {
+                    throw ApiException.badRequest("the breakdown has more than " + MAX_BREAKDOWN_ROWS
+                            + " rows: narrow the window or group_by, or export it as CSV (usage/breakdown.csv)");
+                }
+                lines.add(line);
+            });
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("breakdown", e); // the collecting sink does no I/O
+        }
+        return Breakdown.of(window, groupBy, lines);
+    }
+
+    /**
+     * The same rows as {@link #breakdown}, streamed from a read-only cursor without a row limit (exports). Whole UTC
+     * days come from {@code usage_daily}, the partial days at either end from the ledger, in one query and one
+     * grouping, so the two sources cannot disagree on a key.
+     */
+    public void streamBreakdown(Scope scope, ReportWindow window, List<Dimension> groupBy, Sink<Breakdown.Line> sink)
+            throws java.io.IOException {
+        if (groupBy.isEmpty()) {
+            throw new IllegalArgumentException("at least one dimension");
+        }
+        if (scope.namespaceIds().isEmpty()) {
+            return;
+        }
+        Instant from = window.from();
+        Instant to = window.to();
+        LocalDate firstWholeDay = LocalDate.ofInstant(from, ZoneOffset.UTC);
+        if (!firstWholeDay.atStartOfDay().toInstant(ZoneOffset.UTC).equals(from)) {
+            firstWholeDay = firstWholeDay.plusDays(1);
+        }
+        LocalDate endWholeDay = LocalDate.ofInstant(to, ZoneOffset.UTC); // exclusive
+        Instant headEnd;
+        Instant tailStart;
+        if (firstWholeDay.isBefore(endWholeDay)) {
+            headEnd = firstWholeDay.atStartOfDay().toInstant(ZoneOffset.UTC);
+            tailStart = endWholeDay.atStartOfDay().toInstant(ZoneOffset.UTC);
+        } else { // no whole day inside: the ledger alone, and an empty day range for the rollup
+            headEnd = to;
+            tailStart = to;
+            endWholeDay = firstWholeDay;
+        }
+        String dims = groupBy.stream().map(d -> d.column).collect(Collectors.joining(", "));
+        String sql = BREAKDOWN_SQL.formatted(dims, dims, dims);
+        Object[] params = { scope.namespaceIds().toArray(String[]::new), firstWholeDay, endWholeDay,
+                scope.namespaceIds().toArray(String[]::new), from, headEnd, tailStart, to };
+        int n = groupBy.size();
+        readOnlyCursor(sql, params, rs -> {
+            Map<Dimension, String> key = new LinkedHashMap<>();
+            for (int i = 0; i < n; i++) {
+                String v = rs.getString(i + 1);
+                key.put(groupBy.get(i), v == null || v.isEmpty() ? null : v);
+            }
+            sink.accept(new Breakdown.Line(Collections.unmodifiableMap(key), new Breakdown.Amounts(rs.getLong(n + 1),
+                    rs.getLong(n + 2), rs.getLong(n + 3), rs.getLong(n + 4), rs.getLong(n + 5), rs.getLong(n + 6),
+                    rs.getLong(n + 7), rs.getLong(n + 8), rs.getBigDecimal(n + 9), rs.getBigDecimal(n + 10))));
+        });
+    }
+
+    // The ledger columns are coalesced to the rollup's conventions ('' for none; list = charge when no separate list
+    // price was recorded) so a key is the same whichever source a day came from.
+    private static final String BREAKDOWN_SQL = """
+            WITH src AS (
+                SELECT namespace_id, day, served_model_id, provider_id, api_key_id, variant, discount_kind, requests,
+                       prompt_tokens, completion_tokens, uncached_input_tokens, cache_read_tokens, cache_write_tokens,
+                       output_tokens, reasoning_tokens, list_micro_usd, charge_micro_usd
+                FROM usage_daily
+                WHERE namespace_id = ANY(?) AND day >= ? AND day < ?
+                UNION ALL
+                SELECT namespace_id, (event_time AT TIME ZONE 'UTC')::date, coalesce(served_model_id, ''),
+                       coalesce(provider_id, ''), coalesce(api_key_id, ''), coalesce(variant, ''),
+                       coalesce(discount_kind, ''), 1, prompt_tokens, completion_tokens, uncached_input_tokens,
+                       cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens,
+                       coalesce(list_micro_usd, charge_micro_usd), charge_micro_usd
+                FROM usage_records
+                WHERE namespace_id = ANY(?) AND charge_micro_usd IS NOT NULL
+                  AND ((event_time >= ? AND event_time < ?) OR (event_time >= ? AND event_time < ?))
+            )
+            SELECT %s, sum(requests)::bigint, sum(prompt_tokens)::bigint, sum(completion_tokens)::bigint,
+                   sum(uncached_input_tokens)::bigint, sum(cache_read_tokens)::bigint, sum(cache_write_tokens)::bigint,
+                   sum(output_tokens)::bigint, sum(reasoning_tokens)::bigint, sum(list_micro_usd),
+                   sum(charge_micro_usd)
+            FROM src GROUP BY %s ORDER BY %s""";
+
+    /**
+     * Every ledger row of one namespace in the window, oldest first, from a read-only cursor (the request log export).
+     * Parked rows are included with their {@code unknown} state and no amounts.
+     */
+    public void streamRequests(String namespaceId, ReportWindow window, Sink<RequestRow> sink) throws java.io.IOException {
+        readOnlyCursor("SELECT " + ROW_COLUMNS + """
+                 FROM usage_records WHERE namespace_id = ? AND event_time >= ? AND event_time < ?
+                ORDER BY event_time, request_id""", new Object[] { namespaceId, window.from(), window.to() },
+                rs -> sink.accept(row(rs)));
+    }
+
+    @FunctionalInterface
+    private interface RowReader {
+        void read(ResultSet rs) throws SQLException, java.io.IOException;
+    }
+
+    /**
+     * Runs a query in a read-only transaction with a cursor ({@code fetchSize} needs autocommit off in PostgreSQL's
+     * driver; otherwise it loads the whole result first). Inside a caller's transaction it simply joins it.
+     */
+    private void readOnlyCursor(String sql, Object[] params, RowReader reader) throws java.io.IOException {
+        try (Connection c = dataSource.getConnection()) {
+            boolean own = c.getAutoCommit();
+            if (own) {
+                c.setAutoCommit(false);
+                c.setReadOnly(true);
+            }
+            try (PreparedStatement ps = c.prepareStatement(sql, ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY)) {
+                ps.setFetchSize(FETCH_SIZE);
+                for (int i = 0; i < params.length; i++) {
+                    Object p = params[i];
+                    if (p instanceof String[] arr) {
+                        ps.setArray(i + 1, c.createArrayOf("text", arr));
+                    } else if (p instanceof Instant t) {
+                        ps.setTimestamp(i + 1, Timestamp.from(t));
+                    } else {
+                        ps.setObject(i + 1, p);
+                    }
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        reader.read(rs);
+                    }
+                }
+            } finally {
+                if (own) {
+                    c.rollback(); // nothing was written; ends the read-only transaction
+                    c.setReadOnly(false);
+                    c.setAutoCommit(true);
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("usage report query", e);
+        }
     }
 }

@@ -1,9 +1,6 @@
 package ai.bitrouter.billing.reports.api;
 
-import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
@@ -12,6 +9,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import ai.bitrouter.billing.accounts.Namespace;
 import ai.bitrouter.billing.common.api.ApiException;
 import ai.bitrouter.billing.money.Rounding;
+import ai.bitrouter.billing.reports.Dimension;
+import ai.bitrouter.billing.reports.FocusCsv;
+import ai.bitrouter.billing.reports.ReportWindow;
 import ai.bitrouter.billing.reports.UsageReports;
 import ai.bitrouter.billing.security.NamespaceAccess;
 import ai.bitrouter.billing.security.RequireScope;
@@ -22,19 +22,19 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
 
 /**
  * The CLI's usage endpoints (CONTRACT.md section 6). The caller's own namespaces only (404 otherwise); scope
- * {@code usage:read}. Money leaves as integer micro-USD, rounded half-up once from the exact total.
+ * {@code usage:read}. Money leaves as integer micro-USD, rounded half-up once from the exact total. Breakdowns and
+ * CSV exports (issue #6, docs/reports.md) share the same window rules: 30 days by default, at most 366.
  */
 @Path("/v1/namespaces/{nsid}")
 @Produces(MediaType.APPLICATION_JSON)
 @RequireScope(Scopes.USAGE_READ)
 public class UsageResource {
-    static final Duration DEFAULT_WINDOW = Duration.ofDays(30);
-    /** Longest window one request may ask for; longer reports are exports. */
-    static final Duration MAX_WINDOW = Duration.ofDays(366);
     static final int DEFAULT_LIMIT = 25;
     static final int MAX_LIMIT = 100;
     static final int MAX_OFFSET = 100_000;
@@ -70,23 +70,33 @@ public class UsageResource {
     public Usage usage(@PathParam("nsid") String nsid, @QueryParam("from") String fromParam,
             @QueryParam("to") String toParam) {
         Namespace ns = access.requireOwned(nsid);
-        Instant to = toParam == null ? Instant.now().truncatedTo(ChronoUnit.SECONDS) : time("to", toParam);
-        Instant from = fromParam == null ? to.minus(DEFAULT_WINDOW) : time("from", fromParam);
-        if (!from.isBefore(to)) {
-            throw ApiException.badRequest("from must be before to");
-        }
-        if (Duration.between(from, to).compareTo(MAX_WINDOW) > 0) {
-            throw ApiException.badRequest("the window may span at most " + MAX_WINDOW.toDays() + " days");
-        }
-        UsageReports.Totals t = reports.totals(ns.id, from, to);
-        return new Usage(from, to, Rounding.toWireMicroUsd(t.chargeMicroUsd()), t.promptTokens(), t.completionTokens(),
+        ReportWindow w = ReportWindow.parse(fromParam, toParam);
+        UsageReports.Totals t = reports.totals(ns.id, w.from(), w.to());
+        return new Usage(w.from(), w.to(), Rounding.toWireMicroUsd(t.chargeMicroUsd()), t.promptTokens(), t.completionTokens(),
                 t.requests());
     }
 
+    /**
+     * The request log: a JSON page (newest first), or with {@code Accept: text/csv} the same CSV export as
+     * {@code requests.csv} (a window, oldest first). JSON wins unless CSV is asked for explicitly.
+     */
     @GET
     @Path("/requests")
-    public RequestPage requests(@PathParam("nsid") String nsid, @QueryParam("limit") Integer limit,
-            @QueryParam("offset") Integer offset) {
+    @Produces({ MediaType.APPLICATION_JSON, BreakdownViews.CSV })
+    public Response requestLog(@PathParam("nsid") String nsid, @QueryParam("limit") Integer limit,
+            @QueryParam("offset") Integer offset, @QueryParam("from") String from, @QueryParam("to") String to,
+            @jakarta.ws.rs.core.Context HttpHeaders headers) {
+        boolean csv = headers.getAcceptableMediaTypes().stream()
+                .anyMatch(m -> "text".equals(m.getType()) && "csv".equals(m.getSubtype()))
+                && headers.getAcceptableMediaTypes().stream().noneMatch(m -> m.isCompatible(MediaType.APPLICATION_JSON_TYPE)
+                        && !m.isWildcardType());
+        if (csv) {
+            return requestsCsv(nsid, from, to);
+        }
+        return Response.ok(requests(nsid, limit, offset), MediaType.APPLICATION_JSON_TYPE).build();
+    }
+
+    RequestPage requests(String nsid, Integer limit, Integer offset) {
         Namespace ns = access.requireOwned(nsid);
         int l = limit == null ? DEFAULT_LIMIT : Math.max(1, Math.min(MAX_LIMIT, limit));
         int o = offset == null ? 0 : offset;
@@ -105,11 +115,43 @@ public class UsageResource {
                 r.servedModelId(), r.variant(), r.pricingState(), r.discountKind(), r.apiKeyId());
     }
 
-    private static Instant time(String name, String value) {
-        try {
-            return Instant.parse(value);
-        } catch (DateTimeParseException e) {
-            throw ApiException.badRequest(name + " must be an RFC 3339 UTC time, e.g. 2026-11-01T00:00:00Z");
-        }
+    /**
+     * Usage of the namespace grouped by {@code group_by} (day, model, provider, api_key, variant, discount_kind;
+     * repeated or comma separated; default day), with totals equal to the sum of the rows.
+     */
+    @GET
+    @Path("/usage/breakdown")
+    public BreakdownViews.BreakdownView breakdown(@PathParam("nsid") String nsid, @QueryParam("from") String from,
+            @QueryParam("to") String to, @QueryParam("group_by") List<String> groupBy) {
+        Namespace ns = access.requireOwned(nsid);
+        ReportWindow w = ReportWindow.parse(from, to);
+        List<Dimension> dims = Dimension.parse(groupBy, Dimension.NAMESPACE_SCOPE);
+        return BreakdownViews.view(reports.breakdown(UsageReports.Scope.namespace(ns.id), w, dims));
+    }
+
+    /** The breakdown as a FOCUS-style CSV, streamed from a cursor: no row limit, the same window cap. */
+    @GET
+    @Path("/usage/breakdown.csv")
+    @Produces(BreakdownViews.CSV)
+    public Response breakdownCsv(@PathParam("nsid") String nsid, @QueryParam("from") String from,
+            @QueryParam("to") String to, @QueryParam("group_by") List<String> groupBy) {
+        Namespace ns = access.requireOwned(nsid);
+        ReportWindow w = ReportWindow.parse(from, to);
+        List<Dimension> dims = Dimension.parse(groupBy, Dimension.NAMESPACE_SCOPE);
+        return BreakdownViews.breakdownCsv(reports, UsageReports.Scope.namespace(ns.id), w, dims, ns.id,
+                "usage-breakdown-" + ns.id);
+    }
+
+    /** Every request of the window as a FOCUS-style CSV row, oldest first, streamed from a read-only cursor. */
+    @GET
+    @Path("/requests.csv")
+    @Produces(BreakdownViews.CSV)
+    public Response requestsCsv(@PathParam("nsid") String nsid, @QueryParam("from") String from,
+            @QueryParam("to") String to) {
+        Namespace ns = access.requireOwned(nsid);
+        ReportWindow w = ReportWindow.parse(from, to);
+        return BreakdownViews.csv("requests-" + ns.id + "-" + BreakdownViews.day(w.from()) + "-"
+                + BreakdownViews.day(w.to()) + ".csv", FocusCsv.REQUEST_HEADER,
+                csv -> reports.streamRequests(ns.id, w, r -> csv.row(FocusCsv.requestRow(r))));
     }
 }

@@ -1,0 +1,109 @@
+package ai.bitrouter.billing.reports.api;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+import ai.bitrouter.billing.reports.Breakdown;
+import ai.bitrouter.billing.reports.CsvWriter;
+import ai.bitrouter.billing.reports.Dimension;
+import ai.bitrouter.billing.reports.FocusCsv;
+import ai.bitrouter.billing.reports.ReportWindow;
+import ai.bitrouter.billing.reports.UsageReports;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
+
+/**
+ * The wire form of a breakdown (JSON) and of its CSV export, shared by the namespace and the account endpoints.
+ * Fields are an allow-list: the group's key, counts, and the customer's own amounts. Never provider cost or margin,
+ * never an internal id other than the caller's own namespace and key ids.
+ */
+final class BreakdownViews {
+    static final String CSV = "text/csv";
+
+    /** What the three amounts mean, in every response, so a reader of the JSON does not need the docs. */
+    static final Map<String, String> AMOUNTS_EXPLAINED = explained();
+
+    private static Map<String, String> explained() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("list_micro_usd", "the usage at the official (catalog) price, before any discount");
+        m.put("discount_micro_usd", "list less charged: what discounts (e.g. the self-hosted discount) took off");
+        m.put("charged_micro_usd", "what you pay for the usage, as invoiced; 0 for requests that were not charged");
+        m.put("rounding", "integer micro-USD; totals are the exact sums rounded half-up once, rows are allocated so they"
+                + " add up to the totals exactly; *_exact fields carry the unrounded decimal amounts");
+        return Map.copyOf(m);
+    }
+
+    private BreakdownViews() {
+    }
+
+    public record BreakdownView(Instant from, Instant to, @JsonProperty("group_by") List<String> groupBy,
+            String currency, List<Map<String, Object>> rows, Map<String, Object> totals,
+            @JsonProperty("amounts_explained") Map<String, String> amountsExplained) {
+    }
+
+    static BreakdownView view(Breakdown b) {
+        List<Map<String, Object>> rows = b.rows().stream().map(r -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            r.key().forEach((d, v) -> m.put(d.wireName(), v));
+            amounts(m, r.amounts(), r.wire());
+            return m;
+        }).toList();
+        Map<String, Object> totals = new LinkedHashMap<>();
+        amounts(totals, b.totals(), b.totalsWire());
+        return new BreakdownView(b.window().from(), b.window().to(),
+                b.groupBy().stream().map(Dimension::wireName).toList(), "USD", rows, totals, AMOUNTS_EXPLAINED);
+    }
+
+    private static void amounts(Map<String, Object> m, Breakdown.Amounts a, Breakdown.Wire w) {
+        m.put("requests", a.requests());
+        m.put("prompt_tokens", a.promptTokens());
+        m.put("completion_tokens", a.completionTokens());
+        m.put("uncached_input_tokens", a.uncachedInputTokens());
+        m.put("cache_read_tokens", a.cacheReadTokens());
+        m.put("cache_write_tokens", a.cacheWriteTokens());
+        m.put("output_tokens", a.outputTokens());
+        m.put("reasoning_tokens", a.reasoningTokens());
+        m.put("list_micro_usd", w.listMicroUsd());
+        m.put("discount_micro_usd", w.discountMicroUsd());
+        m.put("charged_micro_usd", w.chargedMicroUsd());
+        // Strings, so no JSON parser turns an exact decimal into a double.
+        m.put("list_micro_usd_exact", a.listMicroUsd().toPlainString());
+        m.put("discount_micro_usd_exact", a.discountMicroUsd().toPlainString());
+        m.put("charged_micro_usd_exact", a.chargedMicroUsd().toPlainString());
+    }
+
+    /** A streamed CSV download; {@code body} runs after the method returns, when the client reads. */
+    static Response csv(String filename, List<String> header, CsvBody body) {
+        StreamingOutput out = stream -> {
+            CsvWriter csv = new CsvWriter(stream);
+            csv.row(header);
+            body.write(csv);
+            csv.close();
+        };
+        return Response.ok(out, CSV + "; charset=utf-8; header=present")
+                .header("Content-Disposition", "attachment; filename=\"" + filename + "\"")
+                .header("Cache-Control", "no-store")
+                .build();
+    }
+
+    @FunctionalInterface
+    interface CsvBody {
+        void write(CsvWriter csv) throws IOException;
+    }
+
+    static Response breakdownCsv(UsageReports reports, UsageReports.Scope scope, ReportWindow window,
+            List<Dimension> groupBy, String namespaceId, String filenameStem) {
+        return csv(filenameStem + "-" + day(window.from()) + "-" + day(window.to()) + ".csv", FocusCsv.BREAKDOWN_HEADER,
+                csv -> reports.streamBreakdown(scope, window, groupBy,
+                        line -> csv.row(FocusCsv.breakdownRow(line, window, namespaceId))));
+    }
+
+    static String day(Instant t) {
+        return t.toString().substring(0, 10);
+    }
+}

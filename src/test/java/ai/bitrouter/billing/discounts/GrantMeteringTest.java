@@ -4,6 +4,8 @@ import static ai.bitrouter.billing.discounts.DiscountGrantsApiTest.admin;
 import static ai.bitrouter.billing.discounts.DiscountGrantsApiTest.body;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.math.BigDecimal;
@@ -12,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 import javax.sql.DataSource;
@@ -27,7 +30,9 @@ import org.junit.jupiter.api.Test;
 
 import ai.bitrouter.billing.testsupport.TestAccounts;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
 
 /**
@@ -46,6 +51,9 @@ class GrantMeteringTest {
 
     @Inject
     DataSource db;
+
+    @Inject
+    ai.bitrouter.billing.accounts.ApiKeyService keys;
 
     KafkaProducer<String, String> producer;
     TestAccounts.Tenant tenant;
@@ -123,6 +131,29 @@ class GrantMeteringTest {
         assertCharge(DEFAULT_25, bare);
         assertCharge("4500000", closed);
         assertCharge(DEFAULT_25, beforeGrant);
+
+        // The customer's breakdown by model and discount kind shows what each discount took off the list price.
+        String key = QuarkusTransaction.requiringNew().call(() -> keys.create(tenant.namespaceId(), "e2e",
+                Set.of("usage:read"), "test").credential().plaintext());
+        JsonPath b = given().auth().oauth2(key).queryParam("from", "2026-10-31T00:00:00Z")
+                .queryParam("to", "2026-11-03T00:00:00Z").queryParam("group_by", "model,discount_kind")
+                .when().get("/v1/namespaces/{ns}/usage/breakdown", tenant.namespaceId())
+                .then().statusCode(200).extract().jsonPath();
+        Map<String, Integer[]> byKind = new java.util.HashMap<>();
+        for (Map<String, Object> row : b.<Map<String, Object>>getList("rows")) {
+            byKind.put(row.get("model") + "|" + row.get("discount_kind"), new Integer[] {
+                    (Integer) row.get("list_micro_usd"), (Integer) row.get("discount_micro_usd"),
+                    (Integer) row.get("charged_micro_usd"), (Integer) row.get("requests")});
+        }
+        // kimi-k2.6 official 1,350,000: 40% off on the :discount request, 25% off on the two others.
+        assertArrayEquals(new Integer[] {1_350_000, 540_000, 810_000, 1},
+                byKind.get("moonshotai/kimi-k2.6|custom"), () -> "rows: " + b.getList("rows"));
+        assertArrayEquals(new Integer[] {2_700_000, 675_000, 2_025_000, 2},
+                byKind.get("moonshotai/kimi-k2.6|self_hosted_default"));
+        assertArrayEquals(new Integer[] {4_500_000, 0, 4_500_000, 1},
+                byKind.get("anthropic/claude-sonnet-4.6|none"));
+        assertEquals(1_215_000, b.getInt("totals.discount_micro_usd"));
+        assertEquals(7_335_000, b.getInt("totals.charged_micro_usd"));
     }
 
     @Test

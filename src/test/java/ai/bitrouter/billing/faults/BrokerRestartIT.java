@@ -46,10 +46,10 @@ class BrokerRestartIT {
         assertTrue(jmx.isRegistered(broker), "the devstack's broker control (JMX) is missing");
         Traffic traffic = Traffic.plan("b", EVENTS, 400, stack, db, catalog);
         try (ServiceProcess service = ServiceProcess.of("broker-restart", stack, traffic.topic, traffic.group, Map.of())) {
-            service.start().awaitReady(Duration.ofSeconds(60));
+            service.start().awaitReady(Duration.ofSeconds(120));
             int half = traffic.size() / 2;
             traffic.publish(0, half);
-            long atStop = KillServiceIT.awaitRising(traffic, 0, Duration.ofSeconds(60));
+            long atStop = KillServiceIT.awaitRising(traffic, 0, Duration.ofSeconds(90));
             double stoppedAt = (System.nanoTime() - t0) / 1e9;
             long stopMillis = (Long) jmx.invoke(broker, "stop", null, null);
             // While the broker is away: what the service reports, and that it keeps its process.
@@ -63,7 +63,7 @@ class BrokerRestartIT {
             long startMillis = (Long) jmx.invoke(broker, "start", null, null);
             double restartedAt = (System.nanoTime() - t0) / 1e9;
             traffic.publish(half, traffic.size());
-            Traffic.Result result = traffic.awaitExact(Duration.ofSeconds(90));
+            Traffic.Result result = traffic.awaitExact(Duration.ofSeconds(120));
             assertTrue(service.alive(), "the service process survived the broker restart");
             long readyDeadline = System.nanoTime() + 30_000_000_000L;
             while (service.health("ready") != 200 && System.nanoTime() < readyDeadline) {

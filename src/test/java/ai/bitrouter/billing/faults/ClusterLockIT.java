@@ -121,8 +121,8 @@ class ClusterLockIT {
             holdLock(holder, Repricer.JOB);
             on.start();
             off.start();
-            CompletableFuture.allOf(CompletableFuture.runAsync(() -> on.awaitReady(Duration.ofSeconds(90))),
-                    CompletableFuture.runAsync(() -> off.awaitReady(Duration.ofSeconds(90)))).join();
+            CompletableFuture.allOf(CompletableFuture.runAsync(() -> on.awaitReady(Duration.ofSeconds(120))),
+                    CompletableFuture.runAsync(() -> off.awaitReady(Duration.ofSeconds(120)))).join();
             // The re-pricer's first tick is 10 s after start; then every second.
             long deadline = System.nanoTime() + 40_000_000_000L;
             while (on.countInLog(SKIPPED) < 3 && System.nanoTime() < deadline) {

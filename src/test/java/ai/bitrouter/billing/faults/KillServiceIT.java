@@ -49,8 +49,8 @@ class KillServiceIT {
             for (int k = 0; k < KILLS; k++) {
                 // A new wave while the service is down, so that there is always something in flight to kill.
                 traffic.publish(k * wave, k == KILLS - 1 ? traffic.size() : (k + 1) * wave);
-                service.start().awaitReady(Duration.ofSeconds(60));
-                long rising = awaitRising(traffic, before, Duration.ofSeconds(60));
+                service.start().awaitReady(Duration.ofSeconds(120));
+                long rising = awaitRising(traffic, before, Duration.ofSeconds(90));
                 long window = traffic.committedInDbNotInKafka();
                 service.kill9();
                 long after = traffic.ledgerRows();
@@ -60,8 +60,8 @@ class KillServiceIT {
                         + "commit (no row past the committed offsets)");
                 before = after;
             }
-            service.start().awaitReady(Duration.ofSeconds(60));
-            Traffic.Result result = traffic.awaitExact(Duration.ofSeconds(90));
+            service.start().awaitReady(Duration.ofSeconds(120));
+            Traffic.Result result = traffic.awaitExact(Duration.ofSeconds(120));
             System.out.printf("%n[C1 kill -9] %,d records (%,d expected rows); %s%n  %s%n  exact: %s; %.1f s%n",
                     traffic.size(), traffic.expected().rows(), String.join("\n  ", kills),
                     "restarts: " + (KILLS + 1), result, (System.nanoTime() - t0) / 1e9);

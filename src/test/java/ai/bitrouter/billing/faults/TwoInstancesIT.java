@@ -39,24 +39,24 @@ class TwoInstancesIT {
                 ServiceProcess b = ServiceProcess.of("pair-b", stack, traffic.topic, traffic.group, Map.of())) {
             a.start();
             b.start();
-            CompletableFuture.allOf(CompletableFuture.runAsync(() -> a.awaitReady(Duration.ofSeconds(90))),
-                    CompletableFuture.runAsync(() -> b.awaitReady(Duration.ofSeconds(90)))).join();
-            Map<String, List<Integer>> shared = awaitMembers(traffic, 2, Duration.ofSeconds(30));
+            CompletableFuture.allOf(CompletableFuture.runAsync(() -> a.awaitReady(Duration.ofSeconds(120))),
+                    CompletableFuture.runAsync(() -> b.awaitReady(Duration.ofSeconds(120)))).join();
+            Map<String, List<Integer>> shared = awaitMembers(traffic, 2, Duration.ofSeconds(60));
             assertEquals(2, shared.size(), "two members: " + shared);
             shared.values().forEach(p -> assertEquals(2, p.size(), "partitions split evenly: " + shared));
 
             int half = traffic.size() / 2;
             traffic.publish(0, half);
-            long atKill = KillServiceIT.awaitRising(traffic, 0, Duration.ofSeconds(60));
+            long atKill = KillServiceIT.awaitRising(traffic, 0, Duration.ofSeconds(90));
             long window = traffic.committedInDbNotInKafka();
             double killedAt = (System.nanoTime() - t0) / 1e9;
             a.kill9();
             traffic.publish(half, traffic.size());
-            Map<String, List<Integer>> survivor = awaitMembers(traffic, 1, Duration.ofSeconds(30));
+            Map<String, List<Integer>> survivor = awaitMembers(traffic, 1, Duration.ofSeconds(60));
             double takenOverAt = (System.nanoTime() - t0) / 1e9;
             assertEquals(List.of(List.of(0, 1, 2, 3)), List.copyOf(survivor.values()), "the survivor holds all partitions");
 
-            Traffic.Result result = traffic.awaitExact(Duration.ofSeconds(90));
+            Traffic.Result result = traffic.awaitExact(Duration.ofSeconds(120));
             System.out.printf("%n[#9 two instances] %,d records; split %s; kill -9 of pair-a at %.1f s (ledger %,d rows, "
                     + "%,d committed to PostgreSQL but not to Kafka); survivor held all partitions at %.1f s%n  exact: %s; %.1f s%n",
                     traffic.size(), shared.values(), killedAt, atKill, window, takenOverAt, result,

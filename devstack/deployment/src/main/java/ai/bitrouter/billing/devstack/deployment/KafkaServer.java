@@ -143,8 +143,10 @@ final class KafkaServer implements Startable {
         if (server == null) {
             return;
         }
-        server.shutdown();
-        server.awaitShutdown();
+        withBrokerClassLoader(() -> {
+            server.shutdown();
+            server.awaitShutdown();
+        });
         server = null;
         LOG.info("Kafka stopped (data kept) on request");
     }
@@ -153,10 +155,28 @@ final class KafkaServer implements Startable {
         if (server != null || config == null) {
             return;
         }
-        KafkaRaftServer s = new KafkaRaftServer(config, Time.SYSTEM);
-        s.startup();
-        server = s;
+        withBrokerClassLoader(() -> {
+            KafkaRaftServer s = new KafkaRaftServer(config, Time.SYSTEM);
+            s.startup();
+            server = s;
+        });
         LOG.infof("Kafka restarted on 127.0.0.1:%d", port);
+    }
+
+    /**
+     * The caller is a test thread whose context class loader is the application's, without the broker's classes;
+     * the broker loads some of its plugins by name through it (a restart failed on its share-group persister) and its
+     * threads inherit it.
+     */
+    private static void withBrokerClassLoader(Runnable action) {
+        Thread t = Thread.currentThread();
+        ClassLoader previous = t.getContextClassLoader();
+        t.setContextClassLoader(KafkaServer.class.getClassLoader());
+        try {
+            action.run();
+        } finally {
+            t.setContextClassLoader(previous);
+        }
     }
 
     String bootstrapServers() {

@@ -22,7 +22,7 @@ import jakarta.inject.Inject;
  *
  * <p>Hitting the window: offsets are committed by the throttled strategy every 5 s, batches commit to PostgreSQL
  * every few hundred milliseconds, so right after the ledger starts to grow there are always rows in the database whose
- * offsets Kafka does not have yet. The test kills at that moment and measures the window from the database side:
+ * offsets Kafka does not have yet. The test kills at that moment and then measures the window, from the database side:
  * rows whose (partition, offset) is at or after the group's committed offset. Those records are delivered again after
  * the restart; the ledger must hold each request once all the same.
  */
@@ -51,8 +51,10 @@ class KillServiceIT {
                 traffic.publish(k * wave, k == KILLS - 1 ? traffic.size() : (k + 1) * wave);
                 service.start().awaitReady(Duration.ofSeconds(120));
                 long rising = awaitRising(traffic, before, Duration.ofSeconds(90));
-                long window = traffic.committedInDbNotInKafka();
                 service.kill9();
+                // Measured once the process is gone: nothing commits any more, so this is exactly what the next
+                // consumer reads again.
+                long window = traffic.committedInDbNotInKafka();
                 long after = traffic.ledgerRows();
                 kills.add(String.format("kill %d at %.1f s: ledger %,d rows (rising from %,d), %,d of them committed to "
                         + "PostgreSQL but not to Kafka", k + 1, (System.nanoTime() - t0) / 1e9, after, rising, window));

@@ -87,8 +87,10 @@ final class ServiceProcess implements AutoCloseable {
         cmd.add(app().toString());
         try {
             Files.createDirectories(log.getParent());
-            Files.writeString(log, "\n===== start " + (++starts) + " of " + name + " =====\n",
-                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+            // A fresh file per test run (restarts append): log checks must not see an earlier run's lines.
+            Files.writeString(log, "===== start " + (++starts) + " of " + name + " =====\n",
+                    java.nio.file.StandardOpenOption.CREATE, starts == 1 ? java.nio.file.StandardOpenOption.TRUNCATE_EXISTING
+                            : java.nio.file.StandardOpenOption.APPEND);
             process = new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         } catch (IOException e) {

@@ -195,6 +195,15 @@ final class Traffic {
         return n;
     }
 
+    /** Σ of the group's committed offsets over the topic's partitions (0 before its first commit). */
+    long committedTotal() throws Exception {
+        try (Admin a = admin()) {
+            return a.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS).entrySet()
+                    .stream().filter(e -> e.getKey().topic().equals(topic) && e.getValue() != null)
+                    .mapToLong(e -> e.getValue().offset()).sum();
+        }
+    }
+
     /** Members of the group and the partitions each holds, e.g. {@code {consumer-1-...=[0, 1]}}. */
     Map<String, List<Integer>> assignment() throws Exception {
         try (Admin a = admin()) {

@@ -1,6 +1,8 @@
 package ai.bitrouter.billing.catalog;
 
 import ai.bitrouter.billing.catalog.registry.RegistryImporter;
+import ai.bitrouter.billing.catalog.registry.RegistryRefreshJob;
+import ai.bitrouter.billing.common.scheduling.ClusterLock;
 import ai.bitrouter.billing.catalog.registry.RegistrySource;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -34,11 +36,16 @@ public class CatalogStartup {
     @Inject
     CatalogService catalog;
 
+    @Inject
+    ClusterLock lock;
+
     void onStart(@Observes StartupEvent event) {
         Optional<String> location = registry.location();
         if (location.isPresent() && !registry.isRemote()) {
             try {
-                importer.importConfigured(RegistryImporter.Trigger.STARTUP, null);
+                // Instances starting together would import the same directory: one does, the others skip.
+                lock.runExclusively(RegistryRefreshJob.JOB,
+                        () -> importer.importConfigured(RegistryImporter.Trigger.STARTUP, null));
             } catch (RuntimeException e) {
                 LOG.errorf("registry import from %s failed at startup: %s", location.get(), e.getMessage());
             }

@@ -8,10 +8,6 @@ import io.smallrye.config.WithDefault;
 @ConfigMapping(prefix = "bitrouter.invoicing")
 public interface InvoicingConfig {
 
-    /** Whether this instance runs the scheduled month close (the cluster lock still lets only one run at once). */
-    @WithDefault("true")
-    boolean schedulerEnabled();
-
     /**
      * When the month close looks for work: hourly by default, so a run that met a Stripe outage resumes within the
      * hour. It closes the previous month once {@link #grace()} has passed since the month ended.

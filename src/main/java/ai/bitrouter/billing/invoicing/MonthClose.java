@@ -10,6 +10,7 @@ import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 
+import ai.bitrouter.billing.common.scheduling.ClusterLock;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -19,7 +20,8 @@ import jakarta.inject.Inject;
  * The monthly invoice run. For a closed month: draft an invoice for every account with unbilled charged usage up to
  * the month's end (late usage of earlier months included, on its own lines), then push every draft and every push
  * an earlier run left unfinished. Running it twice, or after a crash at any point, yields the same invoices: the
- * drafts are unique per account and month, the pushes resumable (see {@link InvoicePusher}).
+ * drafts are unique per account and month, the pushes resumable (see {@link InvoicePusher}). One instance at a time
+ * runs it (PostgreSQL advisory lock, {@link ClusterLock}).
  */
 @ApplicationScoped
 public class MonthClose {
@@ -44,14 +46,31 @@ public class MonthClose {
             @JsonProperty("needs_attention") List<String> needsAttention) {
     }
 
-    @Scheduled(cron = "{bitrouter.invoicing.close-cron}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
-            skipExecutionIf = Disabled.class)
+    /** The job's name for the cluster lock and for {@code bitrouter.scheduling.disabled-jobs}. */
+    public static final String JOB = "invoicing-month-close";
+
+    @Inject
+    ClusterLock lock;
+
+    @Scheduled(cron = "{bitrouter.invoicing.close-cron}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void scheduled() {
-        Report r = closeDue(clock.instant());
-        if (r.drafted() + r.finalized() + r.retryLater() + r.needsAttention().size() > 0) {
-            LOG.infof("month close %s: %d drafted, %d finalized, %d to retry, %d need a person", r.period(),
-                    r.drafted(), r.finalized(), r.retryLater(), r.needsAttention().size());
-        }
+        lock.runScheduled(JOB, () -> {
+            Report r = closeDue(clock.instant());
+            if (r.drafted() + r.finalized() + r.retryLater() + r.needsAttention().size() > 0) {
+                LOG.infof("month close %s: %d drafted, %d finalized, %d to retry, %d need a person", r.period(),
+                        r.drafted(), r.finalized(), r.retryLater(), r.needsAttention().size());
+            }
+        });
+    }
+
+    /**
+     * An admin's close: under the same cluster lock as the schedule, so it never runs beside another instance's.
+     * Empty if another run holds the lock right now.
+     */
+    public java.util.Optional<Report> closeExclusively(BillingPeriod period) {
+        Report[] out = new Report[1];
+        boolean ran = lock.runExclusively(JOB, () -> out[0] = close(period));
+        return ran ? java.util.Optional.of(out[0]) : java.util.Optional.empty();
     }
 
     /** The month that is due at {@code now}: the last one that ended at least the grace period ago. */
@@ -97,17 +116,5 @@ public class MonthClose {
                     .increment();
         }
         return new Report(period.toString(), drafted, finalized, retry, List.copyOf(attention));
-    }
-
-    /** Lets an instance opt out of the schedule (bitrouter.invoicing.scheduler-enabled=false). */
-    @ApplicationScoped
-    public static class Disabled implements Scheduled.SkipPredicate {
-        @Inject
-        InvoicingConfig config;
-
-        @Override
-        public boolean test(io.quarkus.scheduler.ScheduledExecution execution) {
-            return !config.schedulerEnabled();
-        }
     }
 }

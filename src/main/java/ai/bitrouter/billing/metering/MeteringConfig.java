@@ -15,6 +15,13 @@ public interface MeteringConfig {
     @WithDefault("PT1H")
     Duration maxFutureSkew();
 
+    /**
+     * How often the scheduled re-pricing runs (on one instance at a time); read by the {@code @Scheduled} expression,
+     * declared here so that setting it passes the configuration's validation.
+     */
+    @WithDefault("30s")
+    Duration repriceEvery();
+
     /** How many parked (unpriced) rows one re-pricing pass handles in a transaction. */
     @WithDefault("1000")
     int repriceBatchSize();

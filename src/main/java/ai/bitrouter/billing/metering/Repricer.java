@@ -16,6 +16,7 @@ import javax.sql.DataSource;
 
 import org.jboss.logging.Logger;
 
+import ai.bitrouter.billing.common.scheduling.ClusterLock;
 import ai.bitrouter.billing.discounts.DiscountGrants;
 import ai.bitrouter.billing.pricing.PricingResult;
 import ai.bitrouter.billing.pricing.PricingState;
@@ -50,16 +51,26 @@ public class Repricer {
     @Inject
     MeterRegistry metrics;
 
+    @Inject
+    ClusterLock lock;
+
+    /** The cluster-lock name of the scheduled run. */
+    public static final String JOB = "metering-reprice";
+
     public record Outcome(int repriced, long stillParked) {
     }
 
     @Scheduled(every = "${bitrouter.metering.reprice-every:30s}", delayed = "10s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void scheduled() {
-        Outcome o = repriceAll();
-        if (o.repriced() > 0) {
-            LOG.infof("re-priced %d parked usage rows; %d still parked", o.repriced(), o.stillParked());
-        }
+        // SKIP LOCKED already keeps instances from pricing a row twice; the lock keeps them from all walking the
+        // parked rows every tick for nothing.
+        lock.runScheduled(JOB, () -> {
+            Outcome o = repriceAll();
+            if (o.repriced() > 0) {
+                LOG.infof("re-priced %d parked usage rows; %d still parked", o.repriced(), o.stillParked());
+            }
+        });
     }
 
     /** Re-prices everything that can be priced now; rows that still cannot stay parked. */

@@ -183,4 +183,30 @@ class MonthCloseTest {
         assertEquals(592, mayInvoice.totalCents());
         assertEquals(142, lines.get(1).amountCents());
     }
+
+    @Test
+    void whileAnotherInstanceHoldsTheMonthCloseLockThisOneDoesNothing() throws Exception {
+        BillingPeriod march2025 = BillingPeriod.parse("2025-03");
+        try (java.sql.Connection other = db.getConnection();
+                java.sql.PreparedStatement lock = other.prepareStatement("SELECT pg_advisory_lock(?)")) {
+            // Another instance's run: the same session-level advisory lock the scheduler takes.
+            lock.setLong(1, ai.bitrouter.billing.common.scheduling.ClusterLock.key(MonthClose.JOB));
+            lock.execute();
+            try {
+                assertTrue(monthClose.closeExclusively(march2025).isEmpty());
+                io.restassured.RestAssured.given().auth().oauth2(ai.bitrouter.billing.testsupport.Tokens.admin())
+                        .post("/v1/admin/invoicing/close?period=2025-03").then().statusCode(409);
+            } finally {
+                try (java.sql.PreparedStatement unlock = other.prepareStatement("SELECT pg_advisory_unlock(?)")) {
+                    unlock.setLong(1, ai.bitrouter.billing.common.scheduling.ClusterLock.key(MonthClose.JOB));
+                    unlock.execute();
+                }
+            }
+        }
+        assertTrue(monthClose.closeExclusively(march2025).isPresent());
+        io.restassured.RestAssured.given().auth().oauth2(ai.bitrouter.billing.testsupport.Tokens.admin())
+                .post("/v1/admin/invoicing/close?period=2025-03").then().statusCode(200);
+        assertEquals(1, LedgerSeed.count(db, "SELECT count(*) FROM audit_log WHERE action = 'invoice.close' "
+                + "AND target_id = '2025-03'"));
+    }
 }

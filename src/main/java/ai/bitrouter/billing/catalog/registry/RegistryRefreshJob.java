@@ -1,5 +1,6 @@
 package ai.bitrouter.billing.catalog.registry;
 
+import ai.bitrouter.billing.common.scheduling.ClusterLock;
 import io.quarkus.scheduler.Scheduled;
 import io.quarkus.scheduler.ScheduledExecution;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -9,19 +10,30 @@ import org.jboss.logging.Logger;
 
 /**
  * Re-imports the registry periodically when its location is a URL. A failed or rejected run is recorded and
- * logged; the catalog in force is untouched, and the next run tries again.
+ * logged; the catalog in force is untouched, and the next run tries again. Only one instance imports at a time
+ * ({@link ClusterLock}); the others skip the tick, since they would import the same feed.
  */
 @ApplicationScoped
 public class RegistryRefreshJob {
 
     private static final Logger LOG = Logger.getLogger(RegistryRefreshJob.class);
 
+    /** The cluster-lock name shared with the startup import. */
+    public static final String JOB = "catalog-registry-import";
+
     @Inject
     RegistryImporter importer;
+
+    @Inject
+    ClusterLock lock;
 
     @Scheduled(identity = "catalog-registry-refresh", every = "${bitrouter.catalog.registry.refresh-interval}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP, skipExecutionIf = NoRemoteRegistry.class)
     void refresh() {
+        lock.runScheduled(JOB, this::importNow);
+    }
+
+    private void importNow() {
         try {
             var report = importer.importConfigured(RegistryImporter.Trigger.SCHEDULED, null);
             LOG.infof("registry import: %s (version %s, %d warnings)", report.outcome(), report.versionId(),

@@ -119,7 +119,8 @@ public class AdminInvoicesResource {
         BillingPeriod p = period(period);
         MonthClose.Report report;
         try {
-            report = monthClose.close(p);
+            report = monthClose.closeExclusively(p).orElseThrow(() -> ApiException.conflict(
+                    "a month close is running now (on this or another instance); try again when it ends"));
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(e.getMessage());
         }

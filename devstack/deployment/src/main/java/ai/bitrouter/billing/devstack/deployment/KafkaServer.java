@@ -4,12 +4,17 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import javax.management.StandardMBean;
 
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
@@ -22,13 +27,20 @@ import kafka.server.KafkaRaftServer;
 /**
  * A real Apache Kafka broker (KRaft, combined broker + controller) running inside this JVM, so it dies with it:
  * the quickest way to a real broker here (a child JVM took three times as long to start).
+ *
+ * <p>Fault tests stop and restart it through JMX ({@link KafkaControlMBean}, object name {@link #MBEAN}): the test
+ * code lives in another class loader than this extension, and JMX is the one channel both see with JDK types only.
+ * A restart keeps the ports, the cluster id and the log directory, as a restarted production broker would.
  */
 final class KafkaServer implements Startable {
+    static final String MBEAN = "ai.bitrouter.devstack:type=Kafka";
+
     private static final Logger LOG = Logger.getLogger(KafkaServer.class);
 
     private final Path logDir;
     private final int partitions;
     private KafkaRaftServer server;
+    private KafkaConfig config;
     private int port;
 
     KafkaServer(Path workDir, int partitions) {
@@ -80,10 +92,91 @@ final class KafkaServer implements Startable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        server = new KafkaRaftServer(KafkaConfig.fromProps(p, false), Time.SYSTEM);
+        config = KafkaConfig.fromProps(p, false);
+        server = new KafkaRaftServer(config, Time.SYSTEM);
         server.startup();
+        registerControl();
         Runtime.getRuntime().addShutdownHook(new Thread(this::closeQuietly, "devstack-kafka-stop"));
         LOG.infof("Kafka ready on 127.0.0.1:%d in %d ms", port, (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    private void registerControl() {
+        try {
+            MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
+            ObjectName name = new ObjectName(MBEAN);
+            if (jmx.isRegistered(name)) { // a previous dev-mode instance of this extension
+                jmx.unregisterMBean(name);
+            }
+            jmx.registerMBean(new StandardMBean(new KafkaControlMBean() {
+                @Override
+                public long stop() {
+                    long t0 = System.nanoTime();
+                    stopBroker();
+                    return (System.nanoTime() - t0) / 1_000_000;
+                }
+
+                @Override
+                public long start() {
+                    long t0 = System.nanoTime();
+                    startBroker();
+                    return (System.nanoTime() - t0) / 1_000_000;
+                }
+
+                @Override
+                public boolean isRunning() {
+                    synchronized (KafkaServer.this) {
+                        return server != null;
+                    }
+                }
+
+                @Override
+                public String getBootstrapServers() {
+                    return bootstrapServers();
+                }
+            }, KafkaControlMBean.class), name);
+        } catch (Exception e) {
+            LOG.warn("Kafka control MBean not registered; broker restarts from tests are unavailable", e);
+        }
+    }
+
+    private synchronized void stopBroker() {
+        if (server == null) {
+            return;
+        }
+        withBrokerClassLoader(() -> {
+            server.shutdown();
+            server.awaitShutdown();
+        });
+        server = null;
+        LOG.info("Kafka stopped (data kept) on request");
+    }
+
+    private synchronized void startBroker() {
+        if (server != null || config == null) {
+            return;
+        }
+        withBrokerClassLoader(() -> {
+            KafkaRaftServer s = new KafkaRaftServer(config, Time.SYSTEM);
+            s.startup();
+            server = s;
+        });
+        LOG.infof("Kafka restarted on 127.0.0.1:%d", port);
+    }
+
+    /**
+     * The caller is a test thread whose context class loader is the application's, without the broker's classes;
+     * the broker loads some of its plugins by name through it (a restart failed on its share-group persister) and its
+     * threads inherit it.
+     */
+    private static void withBrokerClassLoader(Runnable action) {
+        Thread t = Thread.currentThread();
+        ClassLoader previous = t.getContextClassLoader();
+        t.setContextClassLoader(KafkaServer.class.getClassLoader());
+        try {
+            action.run();
+        } finally {
+            t.setContextClassLoader(previous);
+        }
     }
 
     String bootstrapServers() {
@@ -110,7 +203,18 @@ final class KafkaServer implements Startable {
 
     @Override
     public synchronized void close() {
+        config = null; // no restart after the end of the run
+        try {
+            MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
+            ObjectName name = new ObjectName(MBEAN);
+            if (jmx.isRegistered(name)) {
+                jmx.unregisterMBean(name);
+            }
+        } catch (Exception e) {
+            LOG.debug("Kafka control MBean", e);
+        }
         if (server == null) {
+            ProcessGuard.deleteTree(logDir);
             return;
         }
         KafkaRaftServer s = server;

@@ -77,7 +77,10 @@ class TwoInstancesIT {
         Map<String, List<Integer>> now = Map.of();
         while (System.nanoTime() < deadline) {
             now = traffic.assignment();
-            if (now.size() == members && now.values().stream().mapToInt(List::size).sum() == Traffic.PARTITIONS) {
+            // Stable only when every member holds its share: right after a join, the group briefly shows the new
+            // member with nothing while the old one still holds every partition (incremental rebalance).
+            if (now.size() == members && now.values().stream().mapToInt(List::size).sum() == Traffic.PARTITIONS
+                    && now.values().stream().allMatch(p -> p.size() == Traffic.PARTITIONS / members)) {
                 return now;
             }
             Thread.sleep(200);

@@ -8,7 +8,11 @@ import jakarta.inject.Inject;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-/** The HTML error page of {@code /ui}: the status, a title and the API's own message. */
+/**
+ * The HTML error page of {@code /ui}: the status, a title and the API's own message. Looked up statically by
+ * exception mappers and filters, so ArC must keep it although nothing injects it.
+ */
+@io.quarkus.arc.Unremovable
 @ApplicationScoped
 public class ErrorPage {
 

@@ -11,7 +11,9 @@ import ai.bitrouter.billing.accounts.Namespace;
 import ai.bitrouter.billing.security.Caller;
 import ai.bitrouter.billing.security.CallerContext;
 import ai.bitrouter.billing.security.NamespaceAccess;
+import ai.bitrouter.billing.common.api.ApiException;
 import ai.bitrouter.billing.security.Roles;
+import jakarta.transaction.Transactional;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
@@ -56,6 +58,7 @@ public class WebSession {
      * The person's account and namespaces, created on the first visit exactly as the CLI's first sign-in creates
      * them (idempotent on {@code owner_subject}), so it does not matter which the person uses first.
      */
+    @Transactional
     public Account account() {
         Optional<Account> existing = access.account();
         if (existing.isPresent()) {
@@ -66,15 +69,20 @@ public class WebSession {
         return Account.<Account> findByOwner(c.subject()).orElseThrow();
     }
 
-    /** The caller's namespaces, oldest first (the first is the CLI's "me"). */
+    /**
+     * The account's namespaces, oldest first (the first is the CLI's "me"). Read by account id rather than through
+     * {@code NamespaceAccess.visible()}, which caches "no account" for the request and so would miss the namespace
+     * created by a first visit; the rule is the same: exactly the namespaces of the account the subject owns.
+     */
+    @Transactional
     public List<Namespace> namespaces() {
-        account();
-        return access.visible();
+        return Namespace.ofAccount(account().id);
     }
 
-    /** The namespace if the caller owns it; otherwise the API's 404. */
+    /** The namespace if the caller's account owns it; otherwise the API's 404 (unknown and foreign alike). */
     public Namespace requireOwned(String nsid) {
-        return access.requireOwned(nsid);
+        return namespaces().stream().filter(n -> n.id.equals(nsid)).findFirst()
+                .orElseThrow(() -> ApiException.notFound("namespace not found"));
     }
 
     public String csrfToken() {

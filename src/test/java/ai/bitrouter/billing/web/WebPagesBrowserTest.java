@@ -295,7 +295,7 @@ class WebPagesBrowserTest {
         browser.screenshot("admin-account-granted");
 
         // A POST without the session's CSRF token changes nothing.
-        Object status = browser.raw().executeAsyncScript("""
+        Object status = browser.driver.executeAsyncScript("""
                 const done = arguments[arguments.length - 1];
                 fetch('/ui/admin/accounts/%s/grants', {method: 'POST',
                     headers: {'Content-Type': 'application/x-www-form-urlencoded'},

@@ -81,6 +81,15 @@ public class AdminPages {
     AdminAccountsResource accounts;
 
     @Inject
+    ai.bitrouter.billing.invoicing.InvoiceStore invoices;
+
+    /** An invoice as the account page lists it. */
+    @io.quarkus.qute.TemplateData
+    public record InvoiceRow(String id, String period, String status, String total, String hostedUrl,
+            String lastError) {
+    }
+
+    @Inject
     DiscountGrantAdmin grants;
 
     @Inject
@@ -123,7 +132,12 @@ public class AdminPages {
     public TemplateInstance account(@PathParam("id") String id, @QueryParam("notice") String notice) {
         AdminAccountsResource.AccountDetail detail = accounts.get(id);
         long mtd = detail.monthToDate().spendMicroUsd();
-        return page(accountPage, notice).data("d", detail)
+        List<InvoiceRow> invoiceRows = invoices.forAccount(java.util.UUID.fromString(detail.account().id()), 24, 0)
+                .stream().map(i -> new InvoiceRow(i.id().toString(), i.period().toString(), i.status().wire(),
+                        ai.bitrouter.billing.money.Money.ofCents(i.totalCents()).toUsd().setScale(2).toPlainString(),
+                        i.hostedInvoiceUrl(), i.lastError()))
+                .toList();
+        return page(accountPage, notice).data("d", detail).data("invoices", invoiceRows)
                 .data("mtd", UsageView.Amount.of(mtd))
                 .data("revocable", detail.grants().stream()
                         .filter(g -> g.state() == DiscountGrantAdmin.State.ACTIVE

@@ -168,7 +168,7 @@ public class UsagePage {
         for (String s : STATUSES) {
             statuses.add(new UsageView.Option(s, s, s.equals(statusFilter)));
         }
-        UsageView view = new UsageView(header(), nsOptions, month.toString(), windowFrom, windowTo,
+        UsageView view = new UsageView(header(), nsOptions, month.toString(), windowTo.equals(now), windowFrom, windowTo,
                 UsageView.Amount.of(Rounding.toWireMicroUsd(exactTotal)), requestCount, discounts,
                 UsageView.Amount.of(Rounding.toWireMicroUsd(exactSaved)), grantLines,
                 UsageChart.of(firstDay, lastDay, daily), models,

@@ -7,7 +7,7 @@ import io.quarkus.qute.TemplateData;
 
 /** What the usage page shows; every amount is the API's rounded micro-USD and its dollar text. */
 @TemplateData
-public record UsageView(Header header, List<Option> namespaces, String month, Instant windowFrom, Instant windowTo,
+public record UsageView(Header header, List<Option> namespaces, String month, boolean currentMonth, Instant windowFrom, Instant windowTo,
         Amount total, long requestCount, List<DiscountLine> discounts, Amount discountTotal, List<GrantLine> grants,
         Chart chart, List<ModelLine> topModels, Filters filters, List<RequestLine> requests, Pager pager) {
 

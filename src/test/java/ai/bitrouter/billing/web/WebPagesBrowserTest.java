@@ -221,7 +221,8 @@ class WebPagesBrowserTest {
         assertEquals(sonnetDay > kimiDay ? sonnet : kimi, modelRows.get(0).findElement(By.tagName("th")).getText(),
                 "largest spend first");
         // The self-hosted default discount applied to kimi: the page shows what it saved.
-        assertTrue(micro(browser.byId("discount-total").getText()) > 0, "discount applied to self-hosted kimi");
+        // List price 1003 x 0.95 + 100 x 4.00 = 1352.85, charged 1014.6375: saved 338.2125, rounded once.
+        assertEquals(338, micro(browser.byId("discount-total").getText()), "discount applied to self-hosted kimi");
         browser.screenshot("usage-last-month");
     }
 
@@ -254,6 +255,13 @@ class WebPagesBrowserTest {
         browser.screenshot("admin-forbidden");
         browser.open(url("/ui/admin/audit"));
         assertEquals("403", browser.byId("status").getText());
+
+        // Under /ui only the browser sign-in counts: the CLI's bearer token is not a session there.
+        String location = given().auth().oauth2(Tokens.demo()).redirects().follow(false).when().get("/ui/usage")
+                .then().statusCode(302).extract().header("Location");
+        assertTrue(location.contains("/realms/bitrouter/protocol/openid-connect/auth"), location);
+        assertTrue(location.contains("client_id=bitrouter-web") && location.contains("code_challenge_method=S256"),
+                location);
     }
 
     @Test
@@ -322,8 +330,13 @@ class WebPagesBrowserTest {
                 .jsonPath().getString("data[0].state");
         assertTrue(state.equals("ended") || state.equals("revoked"), state);
 
+        // Re-pricing from the catalog page: the same service as the JSON API, one audit row per run.
         browser.open(url("/ui/admin/catalog"));
         assertNotNull(browser.byId("parked-by-reason"));
+        int repricesBefore = auditRows("usage.reprice", null);
+        browser.raw().findElement(By.cssSelector("#reprice-form button")).click();
+        browser.waiting().until(d -> d.getCurrentUrl().contains("notice=repriced"));
+        assertEquals(repricesBefore + 1, auditRows("usage.reprice", null));
         browser.screenshot("admin-catalog");
     }
 
@@ -369,7 +382,7 @@ class WebPagesBrowserTest {
     private int auditRows(String action, String targetId) throws SQLException {
         try (Connection c = db.getConnection();
                 PreparedStatement ps = c.prepareStatement(
-                        "SELECT count(*) FROM audit_log WHERE action = ? AND target_id = ?")) {
+                        "SELECT count(*) FROM audit_log WHERE action = ? AND target_id IS NOT DISTINCT FROM ?")) {
             ps.setString(1, action);
             ps.setString(2, targetId);
             try (ResultSet rs = ps.executeQuery()) {

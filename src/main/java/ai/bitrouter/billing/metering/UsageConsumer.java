@@ -23,7 +23,7 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.smallrye.common.annotation.Blocking;
+import io.smallrye.reactive.messaging.annotations.Blocking;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -57,8 +57,12 @@ public class UsageConsumer {
         this.parser = new UsageEventParser(json);
     }
 
+    // Two batches at a time on a dedicated pool (smallrye.messaging.worker.usage-ingest.max-concurrency): while one
+    // waits for PostgreSQL, the next is parsed and priced. The ledger does not depend on arrival order (the primary
+    // key and commutative rollup sums), and a partition's offsets are committed only up to the last batch that is
+    // acknowledged with everything before it (the throttled commit strategy).
     @Incoming("usage")
-    @Blocking
+    @Blocking(value = "usage-ingest", ordered = false)
     public void consume(ConsumerRecords<String, String> records) {
         long started = System.nanoTime();
         List<MeteringService.Incoming> parsed = new ArrayList<>(records.count());

@@ -1,27 +1,38 @@
 package ai.bitrouter.billing.metering;
 
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 import javax.sql.DataSource;
 
+import org.postgresql.PGConnection;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 /**
- * The append-only usage ledger. One statement appends a whole batch ({@code INSERT ... SELECT FROM unnest(...)
- * ON CONFLICT DO NOTHING RETURNING}): the primary key decides what is new, and only what is new reaches the daily
- * rollup, in the same transaction. Called inside the caller's transaction.
+ * The append-only usage ledger. A batch is written in the caller's transaction: one query finds which of its ids
+ * are already recorded (redeliveries, re-sends), the rest go in with one {@code COPY}, and only what was inserted
+ * reaches the daily rollup, in the same transaction. The primary key on {@code request_id} is what guarantees that
+ * an id is recorded once: the lookup only lets the common case use {@code COPY}, and a race it cannot see (another
+ * instance inserting the same id in between) makes {@code COPY} fail and the batch fall back to
+ * {@code INSERT ... ON CONFLICT DO NOTHING}.
  */
 @ApplicationScoped
 public class UsageLedger {
@@ -44,6 +55,10 @@ public class UsageLedger {
             "kafka_offset::bigint" };
 
     private static final String INSERT = buildInsert();
+    private static final String COPY = "COPY usage_records (" + String.join(", ",
+            Arrays.stream(COLUMNS).map(col -> col.split("::")[0]).toList()) + ") FROM STDIN";
+    private static final int SHA_COLUMN = Arrays.asList(COLUMNS).indexOf("payload_sha256");
+    private static final String UNIQUE_VIOLATION = "23505";
 
     private static String buildInsert() {
         StringBuilder names = new StringBuilder();
@@ -69,65 +84,171 @@ public class UsageLedger {
             return new Appended(0, 0, 0, 0);
         }
         String now = java.time.Instant.now().toString();
-        String[][] cols = new String[COLUMNS.length][events.size()];
-        List<LedgerRow> rows = new ArrayList<>(events.size());
-        for (int i = 0; i < events.size(); i++) {
-            PricedEvent p = events.get(i);
-            UsageEvent e = p.event();
-            LedgerRow row = LedgerRow.of(p.result(), e.promptTokens(), e.cacheReadTokens(), e.cacheWriteTokens(),
-                    e.completionTokens(), e.reasoningTokens());
-            rows.add(row);
-            String[] v = { e.requestId(), e.namespaceId(), p.accountId().toString(), e.apiKeyId(), e.model(),
-                    p.result().requestedModel().variant().map(x -> x.suffix()).orElse(null), e.servedModelId(),
-                    e.providerId(), e.status(), e.errorCode(), e.fundingSource(), str(e.streamed()), str(e.startedAt()),
-                    str(e.completedAt()), e.time().toString(), Long.toString(e.promptTokens()),
-                    Long.toString(e.completionTokens()), Long.toString(e.cacheReadTokens()),
-                    Long.toString(e.cacheWriteTokens()), Long.toString(e.reasoningTokens()),
-                    Long.toString(row.uncachedInput()), Long.toString(row.output()), row.state(), row.reason(),
-                    plain(row.charge()), plain(row.list()), row.discountKind(), plain(row.discountPercent()),
-                    row.priceBasis(), str(row.tierAbove()), row.effectiveRatesJson(), row.catalogVersion(),
-                    row.policyVersion(), Boolean.toString(row.anomaly()), row.priced() ? now : null,
-                    LedgerRow.hex(e.payloadSha256()), str(p.partition()), str(p.offset()) };
-            for (int c = 0; c < v.length; c++) {
-                cols[c][i] = v[c];
+        // Sorted by request id: two batches written at the same time take their index locks in the same order.
+        List<PricedEvent> sorted = new ArrayList<>(events);
+        sorted.sort(Comparator.comparing(p -> p.event().requestId()));
+        // The first occurrence of an id in the batch is the one that may be inserted; later ones are repeats of it.
+        Map<String, PricedEvent> firsts = new LinkedHashMap<>();
+        Map<String, LedgerRow> rows = new HashMap<>();
+        List<PricedEvent> repeats = new ArrayList<>();
+        for (PricedEvent p : sorted) {
+            if (firsts.putIfAbsent(p.event().requestId(), p) == null) {
+                UsageEvent e = p.event();
+                rows.put(e.requestId(), LedgerRow.of(p.result(), e.promptTokens(), e.cacheReadTokens(),
+                        e.cacheWriteTokens(), e.completionTokens(), e.reasoningTokens()));
+            } else {
+                repeats.add(p);
             }
         }
         try (Connection c = dataSource.getConnection()) {
-            Set<String> inserted = new HashSet<>();
-            try (PreparedStatement ps = c.prepareStatement(INSERT)) {
-                for (int col = 0; col < cols.length; col++) {
-                    ps.setArray(col + 1, c.createArrayOf("text", cols[col]));
-                }
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        inserted.add(rs.getString(1));
-                    }
+            Map<String, byte[]> recorded = recorded(c, firsts.keySet());
+            List<PricedEvent> fresh = new ArrayList<>(firsts.size());
+            for (PricedEvent p : firsts.values()) {
+                if (recorded.containsKey(p.event().requestId())) {
+                    repeats.add(p);
+                } else {
+                    fresh.add(p);
                 }
             }
+            Set<String> inserted = insert(c, fresh, rows, now);
+            if (inserted.size() < fresh.size()) {
+                // Lost a race with another writer of the same ids: what it wrote is the recorded version.
+                List<String> lost = new ArrayList<>();
+                for (PricedEvent p : fresh) {
+                    if (!inserted.contains(p.event().requestId())) {
+                        repeats.add(p);
+                        lost.add(p.event().requestId());
+                    }
+                }
+                recorded.putAll(recorded(c, lost));
+            }
             DailyRollup rollup = new DailyRollup();
-            List<PricedEvent> notInserted = new ArrayList<>();
-            Set<String> counted = new HashSet<>();
             int parked = 0;
-            for (int i = 0; i < events.size(); i++) {
-                PricedEvent p = events.get(i);
-                // The same id twice in one batch: the first occurrence is the inserted one.
-                if (inserted.contains(p.event().requestId()) && counted.add(p.event().requestId())) {
-                    LedgerRow row = rows.get(i);
+            for (PricedEvent p : fresh) {
+                if (inserted.contains(p.event().requestId())) {
+                    LedgerRow row = rows.get(p.event().requestId());
                     if (row.priced()) {
                         addToRollup(rollup, p, row);
                     } else {
                         parked++;
                     }
-                } else {
-                    notInserted.add(p);
+                    recorded.put(p.event().requestId(), p.event().payloadSha256());
                 }
             }
             rollup.apply(c);
-            int conflicts = recordConflicts(c, notInserted);
-            return new Appended(inserted.size(), notInserted.size() - conflicts, conflicts, parked);
+            int conflicts = recordConflicts(c, repeats, recorded);
+            return new Appended(inserted.size(), repeats.size() - conflicts, conflicts, parked);
         } catch (SQLException e) {
             throw new LedgerException(e);
         }
+    }
+
+    /**
+     * Writes rows whose ids were not in the ledger a moment ago. {@code COPY} is the fast path (on the benchmark it
+     * costs PostgreSQL far less per row than a parameterised insert). The primary key still decides: if another
+     * transaction inserted one of these ids in between, {@code COPY} fails with a unique violation, and the batch is
+     * written again from a savepoint with {@code ON CONFLICT DO NOTHING}, which reports the ids it really inserted.
+     */
+    private Set<String> insert(Connection c, List<PricedEvent> fresh, Map<String, LedgerRow> rows, String now)
+            throws SQLException {
+        if (fresh.isEmpty()) {
+            return Set.of();
+        }
+        List<String[]> values = new ArrayList<>(fresh.size());
+        for (PricedEvent p : fresh) {
+            values.add(values(p, rows.get(p.event().requestId()), now));
+        }
+        // Savepoints as SQL: the pool refuses JDBC's rollback(Savepoint) on a connection enlisted in the transaction.
+        execute(c, "SAVEPOINT ledger_copy");
+        try {
+            copy(c, values);
+            execute(c, "RELEASE SAVEPOINT ledger_copy");
+            Set<String> ids = new HashSet<>();
+            fresh.forEach(p -> ids.add(p.event().requestId()));
+            return ids;
+        } catch (SQLException e) {
+            if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                throw e;
+            }
+            execute(c, "ROLLBACK TO SAVEPOINT ledger_copy");
+            return insertOnConflict(c, values);
+        }
+    }
+
+    private static void execute(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    private static void copy(Connection c, List<String[]> values) throws SQLException {
+        CopyText copy = new CopyText(values.size(), 640);
+        for (String[] v : values) {
+            for (int col = 0; col < v.length; col++) {
+                copy.column(col == SHA_COLUMN && v[col] != null ? "\\x" + v[col] : v[col]);
+            }
+            copy.endRow();
+        }
+        try {
+            c.unwrap(PGConnection.class).getCopyAPI().copyIn(COPY, new ByteArrayInputStream(copy.bytes()));
+        } catch (IOException e) {
+            throw new SQLException("COPY into usage_records failed", "08006", e);
+        }
+    }
+
+    private static Set<String> insertOnConflict(Connection c, List<String[]> values) throws SQLException {
+        String[][] cols = new String[COLUMNS.length][values.size()];
+        for (int i = 0; i < values.size(); i++) {
+            for (int col = 0; col < COLUMNS.length; col++) {
+                cols[col][i] = values.get(i)[col];
+            }
+        }
+        Set<String> inserted = new HashSet<>();
+        try (PreparedStatement ps = c.prepareStatement(INSERT)) {
+            for (int col = 0; col < cols.length; col++) {
+                ps.setArray(col + 1, c.createArrayOf("text", cols[col]));
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    inserted.add(rs.getString(1));
+                }
+            }
+        }
+        return inserted;
+    }
+
+    /** One ledger row as the columns' text input forms, in {@link #COLUMNS} order. */
+    private static String[] values(PricedEvent p, LedgerRow row, String now) {
+        UsageEvent e = p.event();
+        return new String[] { e.requestId(), e.namespaceId(), p.accountId().toString(), e.apiKeyId(), e.model(),
+                p.result().requestedModel().variant().map(x -> x.suffix()).orElse(null), e.servedModelId(),
+                e.providerId(), e.status(), e.errorCode(), e.fundingSource(), str(e.streamed()), str(e.startedAt()),
+                str(e.completedAt()), e.time().toString(), Long.toString(e.promptTokens()),
+                Long.toString(e.completionTokens()), Long.toString(e.cacheReadTokens()),
+                Long.toString(e.cacheWriteTokens()), Long.toString(e.reasoningTokens()),
+                Long.toString(row.uncachedInput()), Long.toString(row.output()), row.state(), row.reason(),
+                plain(row.charge()), plain(row.list()), row.discountKind(), plain(row.discountPercent()),
+                row.priceBasis(), str(row.tierAbove()), row.effectiveRatesJson(), row.catalogVersion(),
+                row.policyVersion(), Boolean.toString(row.anomaly()), row.priced() ? now : null,
+                LedgerRow.hex(e.payloadSha256()), str(p.partition()), str(p.offset()) };
+    }
+
+    /** The payload digests of those of the given ids that are already in the ledger. */
+    private static Map<String, byte[]> recorded(Connection c, Collection<String> ids) throws SQLException {
+        Map<String, byte[]> recorded = new HashMap<>();
+        if (ids.isEmpty()) {
+            return recorded;
+        }
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT request_id, payload_sha256 FROM usage_records WHERE request_id = ANY (?)")) {
+            ps.setArray(1, c.createArrayOf("text", ids.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    recorded.put(rs.getString(1), rs.getBytes(2));
+                }
+            }
+        }
+        return recorded;
     }
 
     private static void addToRollup(DailyRollup rollup, PricedEvent p, LedgerRow row) {
@@ -140,25 +261,13 @@ public class UsageLedger {
     }
 
     /** Re-sent ids whose payload differs from the recorded one: kept for a person, never silently dropped. */
-    private int recordConflicts(Connection c, List<PricedEvent> candidates) throws SQLException {
-        if (candidates.isEmpty()) {
-            return 0;
-        }
-        Map<String, byte[]> recorded = new HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT request_id, payload_sha256 FROM usage_records WHERE request_id = ANY (?)")) {
-            ps.setArray(1, c.createArrayOf("text", candidates.stream().map(p -> p.event().requestId()).toArray()));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    recorded.put(rs.getString(1), rs.getBytes(2));
-                }
-            }
-        }
+    private int recordConflicts(Connection c, List<PricedEvent> repeats, Map<String, byte[]> recorded)
+            throws SQLException {
         int conflicts = 0;
         try (PreparedStatement ps = c.prepareStatement("""
                 INSERT INTO usage_conflicts (request_id, payload_sha256, payload, kafka_partition, kafka_offset)
                 VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""")) {
-            for (PricedEvent p : candidates) {
+            for (PricedEvent p : repeats) {
                 byte[] stored = recorded.get(p.event().requestId());
                 if (stored != null && !Arrays.equals(stored, p.event().payloadSha256())) {
                     ps.setString(1, p.event().requestId());

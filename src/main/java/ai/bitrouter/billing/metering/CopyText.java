@@ -26,7 +26,14 @@ final class CopyText {
             text.append("\\N");
             return this;
         }
-        for (int i = 0; i < value.length(); i++) {
+        int first = firstSpecial(value);
+        if (first < 0) {
+            // The common case (ids, numbers, times): nothing to escape, one bulk copy.
+            text.append(value);
+            return this;
+        }
+        text.append(value, 0, first);
+        for (int i = first; i < value.length(); i++) {
             char ch = value.charAt(i);
             switch (ch) {
                 case '\\' -> text.append("\\\\");
@@ -37,6 +44,16 @@ final class CopyText {
             }
         }
         return this;
+    }
+
+    private static int firstSpecial(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char ch = value.charAt(i);
+            if (ch == '\\' || ch == '\t' || ch == '\n' || ch == '\r') {
+                return i;
+            }
+        }
+        return -1;
     }
 
     CopyText endRow() {

@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.LocalDate;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -18,9 +19,14 @@ final class DailyRollup {
 
     record Key(String namespaceId, LocalDate day, String servedModelId, String providerId, String variant,
             String apiKeyId, String discountKind, String pricingState) implements Comparable<Key> {
+        // Field by field: building two strings per comparison showed up in the ingestion profile.
+        private static final Comparator<Key> ORDER = Comparator.comparing(Key::namespaceId).thenComparing(Key::day)
+                .thenComparing(Key::servedModelId).thenComparing(Key::providerId).thenComparing(Key::variant)
+                .thenComparing(Key::apiKeyId).thenComparing(Key::discountKind).thenComparing(Key::pricingState);
+
         @Override
         public int compareTo(Key o) {
-            return toString().compareTo(o.toString());
+            return ORDER.compare(this, o);
         }
     }
 

@@ -66,7 +66,7 @@ public class UsageConsumer {
     public void consume(ConsumerRecords<String, String> records) {
         long started = System.nanoTime();
         List<MeteringService.Incoming> parsed = new ArrayList<>(records.count());
-        Map<String, ConsumerRecord<String, String>> sources = new HashMap<>();
+        Map<Position, ConsumerRecord<String, String>> sources = new HashMap<>();
         List<CompletableFuture<Void>> dlq = new ArrayList<>();
         for (ConsumerRecord<String, String> r : records) {
             switch (parser.parse(r.value())) {
@@ -96,7 +96,7 @@ public class UsageConsumer {
     }
 
     private UsageLedger.Appended appendWithRetry(List<PricedEvent> events,
-            Map<String, ConsumerRecord<String, String>> sources, List<CompletableFuture<Void>> dlq) {
+            Map<Position, ConsumerRecord<String, String>> sources, List<CompletableFuture<Void>> dlq) {
         try {
             return retrying(() -> metering.append(events));
         } catch (DataRefused e) {
@@ -136,8 +136,11 @@ public class UsageConsumer {
         }
     }
 
-    private static String position(Integer partition, Long offset) {
-        return partition + ":" + offset;
+    private record Position(int partition, long offset) {
+    }
+
+    private static Position position(Integer partition, Long offset) {
+        return new Position(partition, offset);
     }
 
     private static final class DataRefused extends RuntimeException {

@@ -127,6 +127,8 @@ class IngestBenchmarkTest {
         String jfr = System.getProperty("bench.jfr", "");
         Recording recording = jfr.isBlank() ? null : new Recording(Configuration.getConfiguration("profile"));
         if (recording != null) {
+            // Every JIT compilation, not only the slow ones: how much of the CPU the compiler still takes.
+            recording.enable("jdk.Compilation").withThreshold(java.time.Duration.ZERO);
             recording.setDestination(Path.of(jfr));
             recording.start();
         }

@@ -96,6 +96,9 @@ class IngestBenchmarkTest {
     @ConfigProperty(name = "mp.messaging.incoming.usage.partitions", defaultValue = "1")
     String consumers;
 
+    @ConfigProperty(name = "smallrye.messaging.worker.usage-ingest.max-concurrency", defaultValue = "1")
+    String inFlight;
+
     @Inject
     DataSource db;
 
@@ -159,8 +162,8 @@ class IngestBenchmarkTest {
         r.append("\n==================== ingestion benchmark ====================\n");
         r.append(String.format("machine            %d cores, %s, JDK %s%n", Runtime.getRuntime().availableProcessors(),
                 cpuModel(), System.getProperty("java.version")));
-        r.append(String.format("consumer           %s consumer(s), max.poll.records=%s, topic partitions=%d%n", consumers,
-                maxPollRecords, m.partitions()));
+        r.append(String.format("consumer           %s consumer(s), %s batches in flight, max.poll.records=%s, topic partitions=%d%n",
+                consumers, inFlight, maxPollRecords, m.partitions()));
         r.append(String.format("events             %,d sent (%,d bytes), %,d ledger rows, %,d dead letters, %,d re-sends%n",
                 events, planBytes, v.rows(), v.deadLetters(), v.resends()));
         r.append(String.format("tenants            %,d namespaces; usage_daily rows %,d (%.1f ledger rows each)%n", namespaces,

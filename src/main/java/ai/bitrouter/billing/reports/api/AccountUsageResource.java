@@ -7,6 +7,7 @@ import ai.bitrouter.billing.reports.Dimension;
 import ai.bitrouter.billing.reports.ReportWindow;
 import ai.bitrouter.billing.reports.UsageReports;
 import ai.bitrouter.billing.security.NamespaceAccess;
+import ai.bitrouter.billing.reports.ratelimit.RateLimited;
 import ai.bitrouter.billing.security.RequireScope;
 import ai.bitrouter.billing.security.Scopes;
 import jakarta.inject.Inject;
@@ -25,6 +26,7 @@ import jakarta.ws.rs.core.Response;
 @Path("/v1/account/usage")
 @Produces(MediaType.APPLICATION_JSON)
 @RequireScope(Scopes.USAGE_READ)
+@RateLimited
 public class AccountUsageResource {
 
     @Inject

@@ -10,6 +10,7 @@ import ai.bitrouter.billing.common.api.ApiException;
 import ai.bitrouter.billing.money.Rounding;
 import ai.bitrouter.billing.reports.UsageReports;
 import ai.bitrouter.billing.security.NamespaceAccess;
+import ai.bitrouter.billing.reports.ratelimit.RateLimited;
 import ai.bitrouter.billing.security.RequireScope;
 import ai.bitrouter.billing.security.Scopes;
 import jakarta.inject.Inject;
@@ -26,6 +27,7 @@ import jakarta.ws.rs.core.MediaType;
 @Path("/v1/requests/{requestId}/settlement")
 @Produces(MediaType.APPLICATION_JSON)
 @RequireScope(Scopes.USAGE_READ)
+@RateLimited
 public class SettlementResource {
 
     @Inject

@@ -14,6 +14,7 @@ import ai.bitrouter.billing.reports.FocusCsv;
 import ai.bitrouter.billing.reports.ReportWindow;
 import ai.bitrouter.billing.reports.UsageReports;
 import ai.bitrouter.billing.security.NamespaceAccess;
+import ai.bitrouter.billing.reports.ratelimit.RateLimited;
 import ai.bitrouter.billing.security.RequireScope;
 import ai.bitrouter.billing.security.Scopes;
 import jakarta.inject.Inject;
@@ -34,6 +35,7 @@ import jakarta.ws.rs.core.Response;
 @Path("/v1/namespaces/{nsid}")
 @Produces(MediaType.APPLICATION_JSON)
 @RequireScope(Scopes.USAGE_READ)
+@RateLimited
 public class UsageResource {
     static final int DEFAULT_LIMIT = 25;
     static final int MAX_LIMIT = 100;

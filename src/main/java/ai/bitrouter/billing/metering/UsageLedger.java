@@ -30,8 +30,9 @@ import jakarta.inject.Inject;
  * The append-only usage ledger. A batch is written in the caller's transaction: one query finds which of its ids
  * are already recorded (redeliveries, re-sends), the rest go in with one {@code COPY}, and only what was inserted
  * reaches the daily rollup, in the same transaction. The primary key on {@code request_id} is what guarantees that
- * an id is recorded once: the lookup only lets the common case use {@code COPY}, and a race it cannot see (another
- * instance inserting the same id in between) makes {@code COPY} fail and the batch fall back to
+ * an id is recorded once: the lookup only lets the common case use {@code COPY}, and a race it cannot see (the
+ * other batch in flight, or another instance, inserting the same id in between) makes {@code COPY} fail; the batch
+ * then looks again and copies what is still new, and after {@value #COPY_ATTEMPTS} such races it is written with
  * {@code INSERT ... ON CONFLICT DO NOTHING}.
  */
 @ApplicationScoped
@@ -59,6 +60,8 @@ public class UsageLedger {
             Arrays.stream(COLUMNS).map(col -> col.split("::")[0]).toList()) + ") FROM STDIN";
     private static final int SHA_COLUMN = Arrays.asList(COLUMNS).indexOf("payload_sha256");
     private static final String UNIQUE_VIOLATION = "23505";
+    /** COPY attempts (each after a fresh look at what is recorded) before the batch goes in with ON CONFLICT. */
+    private static final int COPY_ATTEMPTS = 3;
 
     private static String buildInsert() {
         StringBuilder names = new StringBuilder();
@@ -146,33 +149,41 @@ public class UsageLedger {
     /**
      * Writes rows whose ids were not in the ledger a moment ago. {@code COPY} is the fast path (on the benchmark it
      * costs PostgreSQL far less per row than a parameterised insert). The primary key still decides: if another
-     * transaction inserted one of these ids in between, {@code COPY} fails with a unique violation, and the batch is
-     * written again from a savepoint with {@code ON CONFLICT DO NOTHING}, which reports the ids it really inserted.
+     * transaction inserted one of these ids in between, {@code COPY} fails with a unique violation and is undone to a
+     * savepoint; the ids recorded meanwhile are dropped and the rest copied again. The last attempt uses
+     * {@code ON CONFLICT DO NOTHING}, which reports the ids it really inserted. Returns the ids inserted.
      */
     private Set<String> insert(Connection c, List<PricedEvent> fresh, Map<String, LedgerRow> rows, String now)
             throws SQLException {
-        if (fresh.isEmpty()) {
-            return Set.of();
-        }
-        List<String[]> values = new ArrayList<>(fresh.size());
-        for (PricedEvent p : fresh) {
-            values.add(values(p, rows.get(p.event().requestId()), now));
-        }
-        // Savepoints as SQL: the pool refuses JDBC's rollback(Savepoint) on a connection enlisted in the transaction.
-        execute(c, "SAVEPOINT ledger_copy");
-        try {
-            copy(c, values);
-            execute(c, "RELEASE SAVEPOINT ledger_copy");
-            Set<String> ids = new HashSet<>();
-            fresh.forEach(p -> ids.add(p.event().requestId()));
-            return ids;
-        } catch (SQLException e) {
-            if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
-                throw e;
+        List<PricedEvent> candidates = fresh;
+        for (int attempt = 1; !candidates.isEmpty(); attempt++) {
+            List<String[]> values = new ArrayList<>(candidates.size());
+            for (PricedEvent p : candidates) {
+                values.add(values(p, rows.get(p.event().requestId()), now));
             }
-            execute(c, "ROLLBACK TO SAVEPOINT ledger_copy");
-            return insertOnConflict(c, values);
+            // Savepoints as SQL: the pool refuses JDBC's rollback(Savepoint) on a connection enlisted in a transaction.
+            execute(c, "SAVEPOINT ledger_copy");
+            try {
+                copy(c, values);
+                execute(c, "RELEASE SAVEPOINT ledger_copy");
+                Set<String> ids = new HashSet<>();
+                candidates.forEach(p -> ids.add(p.event().requestId()));
+                return ids;
+            } catch (SQLException e) {
+                if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                    throw e;
+                }
+                execute(c, "ROLLBACK TO SAVEPOINT ledger_copy");
+                if (attempt == COPY_ATTEMPTS) {
+                    return insertOnConflict(c, values);
+                }
+                // A unique violation is raised only once the other writer committed, so a second look sees its rows:
+                // typically a re-send of the same event in the other batch in flight. Copy what is still new.
+                Set<String> taken = recorded(c, candidates.stream().map(p -> p.event().requestId()).toList()).keySet();
+                candidates = candidates.stream().filter(p -> !taken.contains(p.event().requestId())).toList();
+            }
         }
+        return Set.of();
     }
 
     private static void execute(Connection c, String sql) throws SQLException {

@@ -140,7 +140,23 @@ class IngestBenchmarkTest {
         if (wall != null) {
             wall.start();
         }
+        // Where PostgreSQL's time goes during the measured run, statement by statement.
+        try (java.sql.Connection c = db.getConnection(); java.sql.Statement st = c.createStatement()) {
+            st.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+            st.execute("SELECT pg_stat_statements_reset()");
+        }
         Measured m = measure(plan);
+        try (java.sql.Connection c = db.getConnection(); java.sql.Statement st = c.createStatement();
+                java.sql.ResultSet rs = st.executeQuery("""
+                        SELECT calls, round(total_exec_time::numeric, 0), round(total_plan_time::numeric, 0), rows,
+                               left(regexp_replace(query, '\\s+', ' ', 'g'), 110)
+                        FROM pg_stat_statements ORDER BY total_exec_time + total_plan_time DESC LIMIT 12""")) {
+            System.out.println("---- pg_stat_statements (measured run) calls | exec ms | plan ms | rows | query");
+            while (rs.next()) {
+                System.out.printf("%8d | %8s | %7s | %9d | %s%n", rs.getLong(1), rs.getString(2), rs.getString(3),
+                        rs.getLong(4), rs.getString(5));
+            }
+        }
         if (recording != null) {
             recording.stop();
             recording.close();

@@ -43,6 +43,8 @@ final class PostgresServer implements Startable {
                     .setServerConfig("synchronous_commit", "off")
                     .setServerConfig("full_page_writes", "off")
                     .setServerConfig("max_connections", "100")
+                    // Statement statistics, as on any production PostgreSQL: the ingestion benchmark prints them.
+                    .setServerConfig("shared_preload_libraries", "pg_stat_statements")
                     .start();
         } catch (IOException e) {
             throw new UncheckedIOException("PostgreSQL did not start", e);

@@ -5,6 +5,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -116,7 +117,8 @@ public final class UsageEventParser {
             return null;
         }
         try {
-            return Instant.parse(s);
+            // Whole microseconds, what PostgreSQL keeps: the instant priced and rolled up is the instant stored.
+            return Instant.parse(s).truncatedTo(ChronoUnit.MICROS);
         } catch (DateTimeParseException e) {
             throw new Invalid("schema_violation", field + " must be an RFC 3339 UTC time");
         }

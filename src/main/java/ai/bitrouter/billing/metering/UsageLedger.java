@@ -8,6 +8,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -57,8 +59,7 @@ public class UsageLedger {
 
     private static final String INSERT = buildInsert();
     private static final String COPY = "COPY usage_records (" + String.join(", ",
-            Arrays.stream(COLUMNS).map(col -> col.split("::")[0]).toList()) + ") FROM STDIN";
-    private static final int SHA_COLUMN = Arrays.asList(COLUMNS).indexOf("payload_sha256");
+            Arrays.stream(COLUMNS).map(col -> col.split("::")[0]).toList()) + ") FROM STDIN (FORMAT binary)";
     private static final String UNIQUE_VIOLATION = "23505";
     /** COPY attempts (each after a fresh look at what is recorded) before the batch goes in with ON CONFLICT. */
     private static final int COPY_ATTEMPTS = 3;
@@ -86,7 +87,8 @@ public class UsageLedger {
         if (events.isEmpty()) {
             return new Appended(0, 0, 0, 0);
         }
-        String now = java.time.Instant.now().toString();
+        // Whole microseconds: what the timestamp column keeps, so that the binary COPY writes it exactly.
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         // Sorted by request id: two batches written at the same time take their index locks in the same order.
         List<PricedEvent> sorted = new ArrayList<>(events);
         sorted.sort(Comparator.comparing(p -> p.event().requestId()));
@@ -153,18 +155,14 @@ public class UsageLedger {
      * savepoint; the ids recorded meanwhile are dropped and the rest copied again. The last attempt uses
      * {@code ON CONFLICT DO NOTHING}, which reports the ids it really inserted. Returns the ids inserted.
      */
-    private Set<String> insert(Connection c, List<PricedEvent> fresh, Map<String, LedgerRow> rows, String now)
+    private Set<String> insert(Connection c, List<PricedEvent> fresh, Map<String, LedgerRow> rows, Instant now)
             throws SQLException {
         List<PricedEvent> candidates = fresh;
         for (int attempt = 1; !candidates.isEmpty(); attempt++) {
-            List<String[]> values = new ArrayList<>(candidates.size());
-            for (PricedEvent p : candidates) {
-                values.add(values(p, rows.get(p.event().requestId()), now));
-            }
             // Savepoints as SQL: the pool refuses JDBC's rollback(Savepoint) on a connection enlisted in a transaction.
             execute(c, "SAVEPOINT ledger_copy");
             try {
-                copy(c, values);
+                copy(c, candidates, rows, now);
                 execute(c, "RELEASE SAVEPOINT ledger_copy");
                 Set<String> ids = new HashSet<>();
                 candidates.forEach(p -> ids.add(p.event().requestId()));
@@ -175,6 +173,10 @@ public class UsageLedger {
                 }
                 execute(c, "ROLLBACK TO SAVEPOINT ledger_copy");
                 if (attempt == COPY_ATTEMPTS) {
+                    List<String[]> values = new ArrayList<>(candidates.size());
+                    for (PricedEvent p : candidates) {
+                        values.add(values(p, rows.get(p.event().requestId()), now.toString()));
+                    }
                     return insertOnConflict(c, values);
                 }
                 // A unique violation is raised only once the other writer committed, so a second look sees its rows:
@@ -192,19 +194,34 @@ public class UsageLedger {
         }
     }
 
-    private static void copy(Connection c, List<String[]> values) throws SQLException {
-        CopyText copy = new CopyText(values.size(), 640);
-        for (String[] v : values) {
-            for (int col = 0; col < v.length; col++) {
-                copy.column(col == SHA_COLUMN && v[col] != null ? "\\x" + v[col] : v[col]);
-            }
-            copy.endRow();
+    private static void copy(Connection c, List<PricedEvent> candidates, Map<String, LedgerRow> rows, Instant now)
+            throws SQLException {
+        CopyBinary copy = new CopyBinary(candidates.size(), 560);
+        for (PricedEvent p : candidates) {
+            UsageEvent e = p.event();
+            LedgerRow row = rows.get(e.requestId());
+            // In COLUMNS order.
+            copy.row(COLUMNS.length).text(e.requestId()).text(e.namespaceId()).uuid(p.accountId()).text(e.apiKeyId())
+                    .text(e.model()).text(variant(p)).text(e.servedModelId()).text(e.providerId()).text(e.status())
+                    .text(e.errorCode()).text(e.fundingSource()).bool(e.streamed()).timestamptz(e.startedAt())
+                    .timestamptz(e.completedAt()).timestamptz(e.time()).int8(e.promptTokens())
+                    .int8(e.completionTokens()).int8(e.cacheReadTokens()).int8(e.cacheWriteTokens())
+                    .int8(e.reasoningTokens()).int8(row.uncachedInput()).int8(row.output()).text(row.state())
+                    .text(row.reason()).numeric(row.charge()).numeric(row.list()).text(row.discountKind())
+                    .numeric(row.discountPercent()).text(row.priceBasis()).int8(row.tierAbove())
+                    .jsonb(row.effectiveRatesJson()).text(row.catalogVersion()).text(row.policyVersion())
+                    .bool(row.anomaly()).timestamptz(row.priced() ? now : null).bytea(e.payloadSha256())
+                    .int4(p.partition()).int8(p.offset());
         }
         try {
-            c.unwrap(PGConnection.class).getCopyAPI().copyIn(COPY, new ByteArrayInputStream(copy.bytes()));
+            c.unwrap(PGConnection.class).getCopyAPI().copyIn(COPY, new ByteArrayInputStream(copy.finish()));
         } catch (IOException e) {
             throw new SQLException("COPY into usage_records failed", "08006", e);
         }
+    }
+
+    private static String variant(PricedEvent p) {
+        return p.result().requestedModel().variant().map(x -> x.suffix()).orElse(null);
     }
 
     private static Set<String> insertOnConflict(Connection c, List<String[]> values) throws SQLException {
@@ -232,7 +249,7 @@ public class UsageLedger {
     private static String[] values(PricedEvent p, LedgerRow row, String now) {
         UsageEvent e = p.event();
         return new String[] { e.requestId(), e.namespaceId(), p.accountId().toString(), e.apiKeyId(), e.model(),
-                p.result().requestedModel().variant().map(x -> x.suffix()).orElse(null), e.servedModelId(),
+                variant(p), e.servedModelId(),
                 e.providerId(), e.status(), e.errorCode(), e.fundingSource(), str(e.streamed()), str(e.startedAt()),
                 str(e.completedAt()), e.time().toString(), Long.toString(e.promptTokens()),
                 Long.toString(e.completionTokens()), Long.toString(e.cacheReadTokens()),

@@ -27,6 +27,8 @@ import org.postgresql.PGConnection;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import jakarta.transaction.Synchronization;
+import jakarta.transaction.TransactionSynchronizationRegistry;
 
 /**
  * The append-only usage ledger. A batch is written in the caller's transaction: one query finds which of its ids
@@ -35,13 +37,19 @@ import jakarta.inject.Inject;
  * an id is recorded once: the lookup only lets the common case use {@code COPY}, and a race it cannot see (the
  * other batch in flight, or another instance, inserting the same id in between) makes {@code COPY} fail; the batch
  * then looks again and copies what is still new, and after {@value #COPY_ATTEMPTS} such races it is written with
- * {@code INSERT ... ON CONFLICT DO NOTHING}.
+ * {@code INSERT ... ON CONFLICT DO NOTHING}. The race with this instance's own other batch in flight is known in
+ * advance ({@link InFlightIds}): ids that batch is writing go straight to {@code ON CONFLICT}, not into the {@code COPY}.
  */
 @ApplicationScoped
 public class UsageLedger {
 
     @Inject
     DataSource dataSource;
+
+    @Inject
+    TransactionSynchronizationRegistry transactions;
+
+    private final InFlightIds inFlight = new InFlightIds();
 
     public record Appended(int inserted, int duplicates, int conflicts, int parked) {
     }
@@ -105,17 +113,29 @@ public class UsageLedger {
                 repeats.add(p);
             }
         }
+        Set<String> contested = claimUntilTransactionEnds(firsts.keySet());
         try (Connection c = dataSource.getConnection()) {
             Map<String, byte[]> recorded = recorded(c, firsts.keySet());
             List<PricedEvent> fresh = new ArrayList<>(firsts.size());
+            List<PricedEvent> copyable = new ArrayList<>(firsts.size());
+            List<String[]> deferred = new ArrayList<>();
             for (PricedEvent p : firsts.values()) {
                 if (recorded.containsKey(p.event().requestId())) {
                     repeats.add(p);
                 } else {
                     fresh.add(p);
+                    if (contested.contains(p.event().requestId())) {
+                        deferred.add(values(p, rows.get(p.event().requestId()), now.toString()));
+                    } else {
+                        copyable.add(p);
+                    }
                 }
             }
-            Set<String> inserted = insert(c, fresh, rows, now);
+            Set<String> inserted = new HashSet<>(insert(c, copyable, rows, now));
+            if (!deferred.isEmpty()) {
+                // Ids the other batch in flight is writing: this waits for its commit, then inserts what it did not.
+                inserted.addAll(insertOnConflict(c, deferred));
+            }
             if (inserted.size() < fresh.size()) {
                 // Lost a race with another writer of the same ids: what it wrote is the recorded version.
                 List<String> lost = new ArrayList<>();
@@ -146,6 +166,30 @@ public class UsageLedger {
         } catch (SQLException e) {
             throw new LedgerException(e);
         }
+    }
+
+    /**
+     * Claims the batch's ids against the other batch in flight until this transaction ends; returns the ids that
+     * batch holds. Outside a transaction (never in the consumer) nothing is claimed.
+     */
+    private Set<String> claimUntilTransactionEnds(Set<String> ids) {
+        if (transactions.getTransactionKey() == null) {
+            return Set.of();
+        }
+        Object owner = new Object();
+        List<String> claimed = List.copyOf(ids);
+        Set<String> contested = inFlight.claim(owner, claimed);
+        transactions.registerInterposedSynchronization(new Synchronization() {
+            @Override
+            public void beforeCompletion() {
+            }
+
+            @Override
+            public void afterCompletion(int status) {
+                inFlight.release(owner, claimed);
+            }
+        });
+        return contested;
     }
 
     /**

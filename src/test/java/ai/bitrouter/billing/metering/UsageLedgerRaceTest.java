@@ -13,6 +13,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
@@ -22,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import ai.bitrouter.billing.testsupport.TestAccounts;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 
@@ -122,6 +126,81 @@ class UsageLedgerRaceTest {
                 rs.next();
                 assertEquals(2, rs.getLong(1), "only what this batch inserted reaches the rollup");
                 assertEquals(0, EACH.multiply(BigDecimal.TWO).compareTo(rs.getBigDecimal(2)));
+            }
+        }
+    }
+
+    /**
+     * Two batches of this instance in flight, the later holding a re-send of an id the earlier one has inserted but
+     * not committed: the later batch must leave that id out of its {@code COPY} (which would wait, fail on the primary
+     * key and be undone) and write it with {@code ON CONFLICT}, which waits for the earlier commit and inserts nothing.
+     */
+    @Test
+    void aReSendInTheOtherBatchInFlightIsLeftOutOfTheCopyAndWaitsForThatCommit() throws Exception {
+        TestAccounts.Tenant tenant = TestAccounts.create(db);
+        UsageEventParser parser = new UsageEventParser(json);
+        List<MeteringService.Incoming> all = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            String payload = Events.in(tenant.namespaceId()).json();
+            all.add(new MeteringService.Incoming(((UsageEventParser.Parsed) parser.parse(payload)).event(), payload, 0,
+                    (long) i));
+        }
+        MeteringService.Incoming resent = new MeteringService.Incoming(all.get(1).event(), all.get(1).payload(), 1, 9L);
+        List<PricedEvent> earlier = metering.prepare(List.of(all.get(0), all.get(1))).accepted();
+        List<PricedEvent> later = metering.prepare(List.of(resent, all.get(2))).accepted();
+
+        // Own threads: on two cores the common pool has one, and the first task holds it until its commit.
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        CountDownLatch earlierWritten = new CountDownLatch(1);
+        CountDownLatch commitEarlier = new CountDownLatch(1);
+        CompletableFuture<UsageLedger.Appended> first = CompletableFuture.supplyAsync(
+                () -> QuarkusTransaction.requiringNew().call(() -> {
+                    UsageLedger.Appended a = metering.append(earlier);
+                    earlierWritten.countDown();
+                    commitEarlier.await(60, TimeUnit.SECONDS);
+                    return a;
+                }), threads);
+        assertTrue(earlierWritten.await(30, TimeUnit.SECONDS));
+        CompletableFuture<UsageLedger.Appended> second = CompletableFuture.supplyAsync(() -> metering.append(later),
+                threads);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> second.isDone() || waitingForALock("INSERT INTO usage_records%") > 0);
+        assertTrue(!second.isDone(), () -> "the later batch must wait for the earlier commit: " + second.join());
+        assertEquals(0, waitingForALock("COPY usage_records%"), "the contested id is not in the COPY");
+        commitEarlier.countDown();
+
+        assertEquals(new UsageLedger.Appended(2, 0, 0, 0), first.get(60, TimeUnit.SECONDS));
+        assertEquals(new UsageLedger.Appended(1, 1, 0, 0), second.get(60, TimeUnit.SECONDS),
+                "the re-send is a duplicate, the other event is written");
+        threads.shutdown();
+        try (Connection c = db.getConnection();
+                PreparedStatement ps = c.prepareStatement(
+                        "SELECT count(*), count(DISTINCT request_id) FROM usage_records WHERE namespace_id = ?");
+                PreparedStatement daily = c.prepareStatement(
+                        "SELECT sum(requests), sum(charge_micro_usd) FROM usage_daily WHERE namespace_id = ?")) {
+            ps.setString(1, tenant.namespaceId());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                assertEquals(3, rs.getLong(1));
+                assertEquals(3, rs.getLong(2));
+            }
+            daily.setString(1, tenant.namespaceId());
+            try (ResultSet rs = daily.executeQuery()) {
+                rs.next();
+                assertEquals(3, rs.getLong(1), "each request once in the rollup");
+                assertEquals(0, EACH.multiply(BigDecimal.valueOf(3)).compareTo(rs.getBigDecimal(2)));
+            }
+        }
+    }
+
+    private long waitingForALock(String queryPattern) throws Exception {
+        try (Connection c = db.getConnection();
+                PreparedStatement ps = c.prepareStatement(
+                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE ?")) {
+            ps.setString(1, queryPattern);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
             }
         }
     }

@@ -43,52 +43,55 @@ public class UsageReports {
         }
     }
 
-    /** Usage of one namespace in [from, to). */
+    /**
+     * Usage of one namespace in [from, to): the whole UTC days from the rollup, the partial days at either end from the
+     * ledger, in one statement (one round trip: this is the CLI's most frequent report).
+     */
     public Totals totals(String namespaceId, Instant from, Instant to) {
-        LocalDate firstWholeDay = LocalDate.ofInstant(from, ZoneOffset.UTC);
-        if (!firstWholeDay.atStartOfDay().toInstant(ZoneOffset.UTC).equals(from)) {
-            firstWholeDay = firstWholeDay.plusDays(1);
-        }
-        LocalDate endWholeDay = LocalDate.ofInstant(to, ZoneOffset.UTC); // exclusive
-        Instant wholeStart = firstWholeDay.atStartOfDay().toInstant(ZoneOffset.UTC);
-        Instant wholeEnd = endWholeDay.atStartOfDay().toInstant(ZoneOffset.UTC);
-        try (Connection c = dataSource.getConnection()) {
-            if (!firstWholeDay.isBefore(endWholeDay)) {
-                return fromLedger(c, namespaceId, from, to); // no whole day inside: the ledger alone
-            }
-            return fromLedger(c, namespaceId, from, wholeStart)
-                    .plus(fromRollup(c, namespaceId, firstWholeDay, endWholeDay))
-                    .plus(fromLedger(c, namespaceId, wholeEnd, to));
+        Split split = Split.of(from, to);
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement("""
+                        SELECT coalesce(sum(charge), 0), coalesce(sum(prompt), 0), coalesce(sum(completion), 0),
+                               coalesce(sum(requests), 0)
+                        FROM (SELECT sum(charge_micro_usd) AS charge, sum(prompt_tokens) AS prompt,
+                                     sum(completion_tokens) AS completion, count(*) AS requests
+                              FROM usage_records
+                              WHERE namespace_id = ? AND charge_micro_usd IS NOT NULL
+                                AND ((event_time >= ? AND event_time < ?) OR (event_time >= ? AND event_time < ?))
+                              UNION ALL
+                              SELECT sum(charge_micro_usd), sum(prompt_tokens), sum(completion_tokens), sum(requests)
+                              FROM usage_daily WHERE namespace_id = ? AND day >= ? AND day < ?) parts""")) {
+            ps.setString(1, namespaceId);
+            ps.setTimestamp(2, Timestamp.from(from));
+            ps.setTimestamp(3, Timestamp.from(split.headEnd()));
+            ps.setTimestamp(4, Timestamp.from(split.tailStart()));
+            ps.setTimestamp(5, Timestamp.from(to));
+            ps.setString(6, namespaceId);
+            ps.setObject(7, split.firstWholeDay());
+            ps.setObject(8, split.endWholeDay());
+            return totals(ps);
         } catch (SQLException e) {
             throw new IllegalStateException("usage totals", e);
         }
     }
 
-    private static Totals fromLedger(Connection c, String ns, Instant from, Instant to) throws SQLException {
-        if (!from.isBefore(to)) {
-            return Totals.ZERO;
-        }
-        try (PreparedStatement ps = c.prepareStatement("""
-                SELECT coalesce(sum(charge_micro_usd), 0), coalesce(sum(prompt_tokens), 0),
-                       coalesce(sum(completion_tokens), 0), count(*)
-                FROM usage_records
-                WHERE namespace_id = ? AND event_time >= ? AND event_time < ? AND charge_micro_usd IS NOT NULL""")) {
-            ps.setString(1, ns);
-            ps.setTimestamp(2, Timestamp.from(from));
-            ps.setTimestamp(3, Timestamp.from(to));
-            return totals(ps);
-        }
-    }
-
-    private static Totals fromRollup(Connection c, String ns, LocalDate from, LocalDate to) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("""
-                SELECT coalesce(sum(charge_micro_usd), 0), coalesce(sum(prompt_tokens), 0),
-                       coalesce(sum(completion_tokens), 0), coalesce(sum(requests), 0)
-                FROM usage_daily WHERE namespace_id = ? AND day >= ? AND day < ?""")) {
-            ps.setString(1, ns);
-            ps.setObject(2, from);
-            ps.setObject(3, to);
-            return totals(ps);
+    /**
+     * A window cut into the whole UTC days the rollup answers, [firstWholeDay, endWholeDay), and the partial days
+     * at either end the ledger answers, [from, headEnd) and [tailStart, to). Without a whole day inside, the ledger
+     * answers it all and the day range is empty.
+     */
+    record Split(LocalDate firstWholeDay, LocalDate endWholeDay, Instant headEnd, Instant tailStart) {
+        static Split of(Instant from, Instant to) {
+            LocalDate firstWholeDay = LocalDate.ofInstant(from, ZoneOffset.UTC);
+            if (!firstWholeDay.atStartOfDay().toInstant(ZoneOffset.UTC).equals(from)) {
+                firstWholeDay = firstWholeDay.plusDays(1);
+            }
+            LocalDate endWholeDay = LocalDate.ofInstant(to, ZoneOffset.UTC); // exclusive
+            if (!firstWholeDay.isBefore(endWholeDay)) {
+                return new Split(firstWholeDay, firstWholeDay, to, to);
+            }
+            return new Split(firstWholeDay, endWholeDay, firstWholeDay.atStartOfDay().toInstant(ZoneOffset.UTC),
+                    endWholeDay.atStartOfDay().toInstant(ZoneOffset.UTC));
         }
     }
 
@@ -195,7 +198,8 @@ public class UsageReports {
     public Breakdown breakdown(Scope scope, ReportWindow window, List<Dimension> groupBy) {
         List<Breakdown.Line> lines = new ArrayList<>();
         try {
-            streamBreakdown(scope, window, groupBy, line -> {
+            // At most 5,000 small rows: a plain statement, no cursor and so no transaction to end (one round trip).
+            breakdownRows(scope, window, groupBy, false, line -> {
                 if (lines.size() == MAX_BREAKDOWN_ROWS) {
                     throw ApiException.badRequest("the breakdown has more than " + MAX_BREAKDOWN_ROWS
                             + " rows: narrow the window or group_by, or export it as CSV (usage/breakdown.csv)");
@@ -215,35 +219,25 @@ public class UsageReports {
      */
     public void streamBreakdown(Scope scope, ReportWindow window, List<Dimension> groupBy, Sink<Breakdown.Line> sink)
             throws java.io.IOException {
+        breakdownRows(scope, window, groupBy, true, sink);
+    }
+
+    private void breakdownRows(Scope scope, ReportWindow window, List<Dimension> groupBy, boolean cursor,
+            Sink<Breakdown.Line> sink) throws java.io.IOException {
         if (groupBy.isEmpty()) {
             throw new IllegalArgumentException("at least one dimension");
         }
         if (scope.namespaceIds().isEmpty()) {
             return;
         }
-        Instant from = window.from();
-        Instant to = window.to();
-        LocalDate firstWholeDay = LocalDate.ofInstant(from, ZoneOffset.UTC);
-        if (!firstWholeDay.atStartOfDay().toInstant(ZoneOffset.UTC).equals(from)) {
-            firstWholeDay = firstWholeDay.plusDays(1);
-        }
-        LocalDate endWholeDay = LocalDate.ofInstant(to, ZoneOffset.UTC); // exclusive
-        Instant headEnd;
-        Instant tailStart;
-        if (firstWholeDay.isBefore(endWholeDay)) {
-            headEnd = firstWholeDay.atStartOfDay().toInstant(ZoneOffset.UTC);
-            tailStart = endWholeDay.atStartOfDay().toInstant(ZoneOffset.UTC);
-        } else { // no whole day inside: the ledger alone, and an empty day range for the rollup
-            headEnd = to;
-            tailStart = to;
-            endWholeDay = firstWholeDay;
-        }
+        Split split = Split.of(window.from(), window.to());
         String dims = groupBy.stream().map(d -> d.column).collect(Collectors.joining(", "));
         String sql = BREAKDOWN_SQL.formatted(dims, dims, dims);
-        Object[] params = { scope.namespaceIds().toArray(String[]::new), firstWholeDay, endWholeDay,
-                scope.namespaceIds().toArray(String[]::new), from, headEnd, tailStart, to };
+        Object[] params = { scope.namespaceIds().toArray(String[]::new), split.firstWholeDay(), split.endWholeDay(),
+                scope.namespaceIds().toArray(String[]::new), window.from(), split.headEnd(), split.tailStart(),
+                window.to() };
         int n = groupBy.size();
-        readOnlyCursor(sql, params, rs -> {
+        RowReader reader = rs -> {
             Map<Dimension, String> key = new LinkedHashMap<>();
             for (int i = 0; i < n; i++) {
                 String v = rs.getString(i + 1);
@@ -252,7 +246,12 @@ public class UsageReports {
             sink.accept(new Breakdown.Line(Collections.unmodifiableMap(key), new Breakdown.Amounts(rs.getLong(n + 1),
                     rs.getLong(n + 2), rs.getLong(n + 3), rs.getLong(n + 4), rs.getLong(n + 5), rs.getLong(n + 6),
                     rs.getLong(n + 7), rs.getLong(n + 8), rs.getBigDecimal(n + 9), rs.getBigDecimal(n + 10))));
-        });
+        };
+        if (cursor) {
+            readOnlyCursor(sql, params, reader);
+        } else {
+            query(sql, params, reader);
+        }
     }
 
     // The ledger columns are coalesced to the rollup's conventions ('' for none; list = charge when no separate list
@@ -300,6 +299,32 @@ public class UsageReports {
      * Runs a query in a read-only transaction with a cursor ({@code fetchSize} needs autocommit off in PostgreSQL's
      * driver; otherwise it loads the whole result first). Inside a caller's transaction it simply joins it.
      */
+    private void query(String sql, Object[] params, RowReader reader) throws java.io.IOException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            bind(c, ps, params);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    reader.read(rs);
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("usage report query", e);
+        }
+    }
+
+    private static void bind(Connection c, PreparedStatement ps, Object[] params) throws SQLException {
+        for (int i = 0; i < params.length; i++) {
+            Object p = params[i];
+            if (p instanceof String[] arr) {
+                ps.setArray(i + 1, c.createArrayOf("text", arr));
+            } else if (p instanceof Instant t) {
+                ps.setTimestamp(i + 1, Timestamp.from(t));
+            } else {
+                ps.setObject(i + 1, p);
+            }
+        }
+    }
+
     private void readOnlyCursor(String sql, Object[] params, RowReader reader) throws java.io.IOException {
         try (Connection c = dataSource.getConnection()) {
             boolean own = c.getAutoCommit();
@@ -309,16 +334,7 @@ public class UsageReports {
             }
             try (PreparedStatement ps = c.prepareStatement(sql, ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY)) {
                 ps.setFetchSize(FETCH_SIZE);
-                for (int i = 0; i < params.length; i++) {
-                    Object p = params[i];
-                    if (p instanceof String[] arr) {
-                        ps.setArray(i + 1, c.createArrayOf("text", arr));
-                    } else if (p instanceof Instant t) {
-                        ps.setTimestamp(i + 1, Timestamp.from(t));
-                    } else {
-                        ps.setObject(i + 1, p);
-                    }
-                }
+                bind(c, ps, params);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         reader.read(rs);

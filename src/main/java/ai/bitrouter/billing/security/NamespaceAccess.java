@@ -59,6 +59,29 @@ public class NamespaceAccess {
                 .orElseThrow(() -> ApiException.notFound(NOT_FOUND));
     }
 
+    /**
+     * The id of namespace {@code nsidOrMe} if the caller may use it, otherwise 404: the rule of {@link #requireOwned},
+     * for endpoints that need only the id (reports). For an API key it costs no query: authenticating the key, earlier
+     * in this request, read it joined to its namespace and account, so the namespace exists and is the key's.
+     */
+    public String requireOwnedId(String nsidOrMe) {
+        Optional<ApiKeyPrincipal> key = callers.caller().apiKey();
+        if (key.isEmpty()) {
+            return requireOwned(nsidOrMe).id;
+        }
+        String keyNamespace = key.get().namespaceId();
+        if (nsidOrMe == null || (!ME.equals(nsidOrMe) && !keyNamespace.equals(nsidOrMe))) {
+            throw ApiException.notFound(NOT_FOUND);
+        }
+        return keyNamespace;
+    }
+
+    /** The ids of {@link #visible()}, oldest first; for an API key its one namespace, without a query. */
+    public List<String> visibleIds() {
+        Optional<ApiKeyPrincipal> key = callers.caller().apiKey();
+        return key.isPresent() ? List.of(key.get().namespaceId()) : visible().stream().map(n -> n.id).toList();
+    }
+
     /** The namespaces the caller may use, oldest first: all of its account's, or the key's one. */
     @Transactional
     public List<Namespace> visible() {

@@ -2,7 +2,6 @@ package ai.bitrouter.billing.reports.api;
 
 import java.util.List;
 
-import ai.bitrouter.billing.accounts.Namespace;
 import ai.bitrouter.billing.reports.Dimension;
 import ai.bitrouter.billing.reports.ReportWindow;
 import ai.bitrouter.billing.reports.UsageReports;
@@ -59,7 +58,10 @@ public class AccountUsageResource {
     }
 
     private UsageReports.Scope scope() {
-        access.requireAccount();
-        return new UsageReports.Scope(access.visible().stream().map((Namespace n) -> n.id).toList());
+        List<String> ids = access.visibleIds();
+        if (ids.isEmpty()) {
+            access.requireAccount(); // 404 for a person without an account; an account without namespaces sees zeros
+        }
+        return new UsageReports.Scope(ids);
     }
 }

@@ -6,7 +6,6 @@ import java.util.List;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
-import ai.bitrouter.billing.accounts.Namespace;
 import ai.bitrouter.billing.common.api.ApiException;
 import ai.bitrouter.billing.money.Rounding;
 import ai.bitrouter.billing.reports.Dimension;
@@ -71,9 +70,9 @@ public class UsageResource {
     @Path("/usage")
     public Usage usage(@PathParam("nsid") String nsid, @QueryParam("from") String fromParam,
             @QueryParam("to") String toParam) {
-        Namespace ns = access.requireOwned(nsid);
+        String ns = access.requireOwnedId(nsid);
         ReportWindow w = ReportWindow.parse(fromParam, toParam);
-        UsageReports.Totals t = reports.totals(ns.id, w.from(), w.to());
+        UsageReports.Totals t = reports.totals(ns, w.from(), w.to());
         return new Usage(w.from(), w.to(), Rounding.toWireMicroUsd(t.chargeMicroUsd()), t.promptTokens(), t.completionTokens(),
                 t.requests());
     }
@@ -99,13 +98,13 @@ public class UsageResource {
     }
 
     RequestPage requests(String nsid, Integer limit, Integer offset) {
-        Namespace ns = access.requireOwned(nsid);
+        String ns = access.requireOwnedId(nsid);
         int l = limit == null ? DEFAULT_LIMIT : Math.max(1, Math.min(MAX_LIMIT, limit));
         int o = offset == null ? 0 : offset;
         if (o < 0 || o > MAX_OFFSET) {
             throw ApiException.badRequest("offset must be between 0 and " + MAX_OFFSET);
         }
-        return new RequestPage(reports.requests(ns.id, l, o).stream().map(UsageResource::view).toList(), l, o);
+        return new RequestPage(reports.requests(ns, l, o).stream().map(UsageResource::view).toList(), l, o);
     }
 
     static RequestView view(UsageReports.RequestRow r) {
@@ -125,10 +124,10 @@ public class UsageResource {
     @Path("/usage/breakdown")
     public BreakdownViews.BreakdownView breakdown(@PathParam("nsid") String nsid, @QueryParam("from") String from,
             @QueryParam("to") String to, @QueryParam("group_by") List<String> groupBy) {
-        Namespace ns = access.requireOwned(nsid);
+        String ns = access.requireOwnedId(nsid);
         ReportWindow w = ReportWindow.parse(from, to);
         List<Dimension> dims = Dimension.parse(groupBy, Dimension.NAMESPACE_SCOPE);
-        return BreakdownViews.view(reports.breakdown(UsageReports.Scope.namespace(ns.id), w, dims));
+        return BreakdownViews.view(reports.breakdown(UsageReports.Scope.namespace(ns), w, dims));
     }
 
     /** The breakdown as a FOCUS-style CSV, streamed from a cursor: no row limit, the same window cap. */
@@ -137,11 +136,11 @@ public class UsageResource {
     @Produces(BreakdownViews.CSV)
     public Response breakdownCsv(@PathParam("nsid") String nsid, @QueryParam("from") String from,
             @QueryParam("to") String to, @QueryParam("group_by") List<String> groupBy) {
-        Namespace ns = access.requireOwned(nsid);
+        String ns = access.requireOwnedId(nsid);
         ReportWindow w = ReportWindow.parse(from, to);
         List<Dimension> dims = Dimension.parse(groupBy, Dimension.NAMESPACE_SCOPE);
-        return BreakdownViews.breakdownCsv(reports, UsageReports.Scope.namespace(ns.id), w, dims, ns.id,
-                "usage-breakdown-" + ns.id);
+        return BreakdownViews.breakdownCsv(reports, UsageReports.Scope.namespace(ns), w, dims, ns,
+                "usage-breakdown-" + ns);
     }
 
     /** Every request of the window as a FOCUS-style CSV row, oldest first, streamed from a read-only cursor. */
@@ -150,10 +149,10 @@ public class UsageResource {
     @Produces(BreakdownViews.CSV)
     public Response requestsCsv(@PathParam("nsid") String nsid, @QueryParam("from") String from,
             @QueryParam("to") String to) {
-        Namespace ns = access.requireOwned(nsid);
+        String ns = access.requireOwnedId(nsid);
         ReportWindow w = ReportWindow.parse(from, to);
-        return BreakdownViews.csv("requests-" + ns.id + "-" + BreakdownViews.day(w.from()) + "-"
+        return BreakdownViews.csv("requests-" + ns + "-" + BreakdownViews.day(w.from()) + "-"
                 + BreakdownViews.day(w.to()) + ".csv", FocusCsv.REQUEST_HEADER,
-                csv -> reports.streamRequests(ns.id, w, r -> csv.row(FocusCsv.requestRow(r))));
+                csv -> reports.streamRequests(ns, w, r -> csv.row(FocusCsv.requestRow(r))));
     }
 }

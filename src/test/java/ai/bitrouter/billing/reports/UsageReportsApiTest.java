@@ -198,6 +198,14 @@ class UsageReportsApiTest {
                 .body("data[2].request_id", equalTo(ids.get(0)));
         given().auth().oauth2(keyA).queryParam("offset", -1).when().get("/v1/namespaces/{ns}/requests", a.namespaceId())
                 .then().statusCode(400).body("error", equalTo("bad_request"));
+        // The offset cap (RELIABILITY E26): deep pages are a 400 in the envelope, the largest allowed one is served.
+        given().auth().oauth2(keyA).queryParam("offset", 100_001).when()
+                .get("/v1/namespaces/{ns}/requests", a.namespaceId()).then().statusCode(400)
+                .contentType("application/json").body("error", equalTo("bad_request"))
+                .body("error_description", equalTo("offset must be between 0 and 100000"));
+        given().auth().oauth2(keyA).queryParam("offset", 100_000).when()
+                .get("/v1/namespaces/{ns}/requests", a.namespaceId()).then().statusCode(200)
+                .body("data.size()", equalTo(0));
     }
 
     @Test

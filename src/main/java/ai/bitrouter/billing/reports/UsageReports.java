@@ -295,10 +295,7 @@ public class UsageReports {
         void read(ResultSet rs) throws SQLException, java.io.IOException;
     }
 
-    /**
-     * Runs a query in a read-only transaction with a cursor ({@code fetchSize} needs autocommit off in PostgreSQL's
-     * driver; otherwise it loads the whole result first). Inside a caller's transaction it simply joins it.
-     */
+    /** Runs a small query in one round trip: no cursor, so no transaction of its own. */
     private void query(String sql, Object[] params, RowReader reader) throws java.io.IOException {
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             bind(c, ps, params);
@@ -325,6 +322,10 @@ public class UsageReports {
         }
     }
 
+    /**
+     * Runs a query in a read-only transaction with a cursor ({@code fetchSize} needs autocommit off in PostgreSQL's
+     * driver; otherwise it loads the whole result first). Inside a caller's transaction it simply joins it.
+     */
     private void readOnlyCursor(String sql, Object[] params, RowReader reader) throws java.io.IOException {
         try (Connection c = dataSource.getConnection()) {
             boolean own = c.getAutoCommit();

@@ -31,7 +31,9 @@ final class RunSlot {
     }
 
     static synchronized Path acquire(Path base) {
-        String key = "bitrouter.devstack.slot." + base;
+        // Outside the "bitrouter.devstack." namespace: SmallRye Config validates every system property under a
+        // config root's prefix, so a key there fails the re-augmentation of a @TestProfile's restart.
+        String key = "bitrouter-devstack-slot:" + base;
         // Dev mode re-runs build steps on live reload, possibly in a new class loader: keep the slot of this JVM.
         // (JDK types only: a class of this extension would differ between those class loaders.)
         String held = System.getProperty(key);

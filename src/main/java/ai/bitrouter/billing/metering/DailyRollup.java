@@ -5,10 +5,11 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.UUID;
 
 /**
@@ -37,7 +38,8 @@ final class DailyRollup {
         BigDecimal charge = BigDecimal.ZERO;
     }
 
-    private final Map<Key, Sums> sums = new TreeMap<>();
+    // Hashed while adding (one per event), sorted once when applied (one per key).
+    private final Map<Key, Sums> sums = new HashMap<>();
 
     void add(Key key, UUID accountId, long prompt, long completion, long uncached, long cacheRead, long cacheWrite,
             long output, long reasoning, BigDecimal list, BigDecimal charge) {
@@ -92,7 +94,9 @@ final class DailyRollup {
         int n = sums.size();
         String[][] cols = new String[19][n];
         int i = 0;
-        for (Map.Entry<Key, Sums> e : sums.entrySet()) {
+        List<Map.Entry<Key, Sums>> sorted = new ArrayList<>(sums.entrySet());
+        sorted.sort(Map.Entry.comparingByKey());
+        for (Map.Entry<Key, Sums> e : sorted) {
             Key k = e.getKey();
             Sums s = e.getValue();
             List<String> row = List.of(k.namespaceId(), k.day().toString(), k.servedModelId(), k.providerId(), k.variant(),

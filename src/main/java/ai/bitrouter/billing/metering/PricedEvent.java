@@ -4,7 +4,12 @@ import java.util.UUID;
 
 import ai.bitrouter.billing.pricing.PricingResult;
 
-/** An accepted event, with its account and the pricing result, ready for the ledger. */
+/** An accepted event, with its account, the pricing result and the ledger columns derived from it. */
 public record PricedEvent(UsageEvent event, String payload, Integer partition, Long offset, UUID accountId,
-        PricingResult result) {
+        PricingResult result, LedgerRow row) {
+
+    PricedEvent(UsageEvent e, String payload, Integer partition, Long offset, UUID accountId, PricingResult result) {
+        this(e, payload, partition, offset, accountId, result, LedgerRow.of(result, e.promptTokens(),
+                e.cacheReadTokens(), e.cacheWriteTokens(), e.completionTokens(), e.reasoningTokens()));
+    }
 }

@@ -4,6 +4,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.YearMonth;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 
@@ -118,10 +120,59 @@ public final class UsageEventParser {
         }
         try {
             // Whole microseconds, what PostgreSQL keeps: the instant priced and rolled up is the instant stored.
-            return Instant.parse(s).truncatedTo(ChronoUnit.MICROS);
+            return parseInstant(s).truncatedTo(ChronoUnit.MICROS);
         } catch (DateTimeParseException e) {
             throw new Invalid("schema_violation", field + " must be an RFC 3339 UTC time");
         }
+    }
+
+    /**
+     * {@link Instant#parse}, with a fast path for the one form routers send, {@code 2026-11-02T10:00:00.123Z}: three
+     * per event, the general parser was a tenth of the ingestion threads' time. Anything else (offsets, lower case,
+     * leap seconds, out-of-range fields) takes the general parser, so what is accepted and how is unchanged.
+     */
+    static Instant parseInstant(String s) {
+        int n = s.length();
+        if (n >= 20 && n <= 30 && s.charAt(4) == '-' && s.charAt(7) == '-' && s.charAt(10) == 'T' && s.charAt(13) == ':'
+                && s.charAt(16) == ':' && s.charAt(n - 1) == 'Z') {
+            int year = digits(s, 0, 4);
+            int month = digits(s, 5, 2);
+            int day = digits(s, 8, 2);
+            int hour = digits(s, 11, 2);
+            int minute = digits(s, 14, 2);
+            int second = digits(s, 17, 2);
+            int nanos = 0;
+            boolean ok = n == 20;
+            if (n > 21 && s.charAt(19) == '.') {
+                int fraction = digits(s, 20, n - 21);
+                if (fraction >= 0) {
+                    nanos = fraction * POW10[9 - (n - 21)];
+                    ok = true;
+                }
+            }
+            if (ok && year >= 0 && month >= 1 && month <= 12 && day >= 1 && hour >= 0 && hour <= 23 && minute >= 0
+                    && minute <= 59 && second >= 0 && second <= 59 && day <= YearMonth.of(year, month).lengthOfMonth()) {
+                long epochDay = LocalDate.of(year, month, day).toEpochDay();
+                return Instant.ofEpochSecond(epochDay * 86_400L + hour * 3_600L + minute * 60L + second, nanos);
+            }
+        }
+        return Instant.parse(s);
+    }
+
+    private static final int[] POW10 = { 1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000,
+            1_000_000_000 };
+
+    /** The non-negative number written by {@code len} ASCII digits at {@code from}, or -1. */
+    private static int digits(String s, int from, int len) {
+        int v = 0;
+        for (int i = from; i < from + len; i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            v = v * 10 + (c - '0');
+        }
+        return v;
     }
 
     private static long tokens(JsonNode usage, String field) {

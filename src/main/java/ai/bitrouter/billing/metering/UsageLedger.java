@@ -102,14 +102,9 @@ public class UsageLedger {
         sorted.sort(Comparator.comparing(p -> p.event().requestId()));
         // The first occurrence of an id in the batch is the one that may be inserted; later ones are repeats of it.
         Map<String, PricedEvent> firsts = new LinkedHashMap<>();
-        Map<String, LedgerRow> rows = new HashMap<>();
         List<PricedEvent> repeats = new ArrayList<>();
         for (PricedEvent p : sorted) {
-            if (firsts.putIfAbsent(p.event().requestId(), p) == null) {
-                UsageEvent e = p.event();
-                rows.put(e.requestId(), LedgerRow.of(p.result(), e.promptTokens(), e.cacheReadTokens(),
-                        e.cacheWriteTokens(), e.completionTokens(), e.reasoningTokens()));
-            } else {
+            if (firsts.putIfAbsent(p.event().requestId(), p) != null) {
                 repeats.add(p);
             }
         }
@@ -125,13 +120,13 @@ public class UsageLedger {
                 } else {
                     fresh.add(p);
                     if (contested.contains(p.event().requestId())) {
-                        deferred.add(values(p, rows.get(p.event().requestId()), now.toString()));
+                        deferred.add(values(p, now.toString()));
                     } else {
                         copyable.add(p);
                     }
                 }
             }
-            Set<String> inserted = new HashSet<>(insert(c, copyable, rows, now));
+            Set<String> inserted = new HashSet<>(insert(c, copyable, now));
             if (!deferred.isEmpty()) {
                 // Ids the other batch in flight is writing: this waits for its commit, then inserts what it did not.
                 inserted.addAll(insertOnConflict(c, deferred));
@@ -151,7 +146,7 @@ public class UsageLedger {
             int parked = 0;
             for (PricedEvent p : fresh) {
                 if (inserted.contains(p.event().requestId())) {
-                    LedgerRow row = rows.get(p.event().requestId());
+                    LedgerRow row = p.row();
                     if (row.priced()) {
                         addToRollup(rollup, p, row);
                     } else {
@@ -199,14 +194,13 @@ public class UsageLedger {
      * savepoint; the ids recorded meanwhile are dropped and the rest copied again. The last attempt uses
      * {@code ON CONFLICT DO NOTHING}, which reports the ids it really inserted. Returns the ids inserted.
      */
-    private Set<String> insert(Connection c, List<PricedEvent> fresh, Map<String, LedgerRow> rows, Instant now)
-            throws SQLException {
+    private Set<String> insert(Connection c, List<PricedEvent> fresh, Instant now) throws SQLException {
         List<PricedEvent> candidates = fresh;
         for (int attempt = 1; !candidates.isEmpty(); attempt++) {
             // Savepoints as SQL: the pool refuses JDBC's rollback(Savepoint) on a connection enlisted in a transaction.
             execute(c, "SAVEPOINT ledger_copy");
             try {
-                copy(c, candidates, rows, now);
+                copy(c, candidates, now);
                 execute(c, "RELEASE SAVEPOINT ledger_copy");
                 Set<String> ids = new HashSet<>();
                 candidates.forEach(p -> ids.add(p.event().requestId()));
@@ -219,7 +213,7 @@ public class UsageLedger {
                 if (attempt == COPY_ATTEMPTS) {
                     List<String[]> values = new ArrayList<>(candidates.size());
                     for (PricedEvent p : candidates) {
-                        values.add(values(p, rows.get(p.event().requestId()), now.toString()));
+                        values.add(values(p, now.toString()));
                     }
                     return insertOnConflict(c, values);
                 }
@@ -238,12 +232,11 @@ public class UsageLedger {
         }
     }
 
-    private static void copy(Connection c, List<PricedEvent> candidates, Map<String, LedgerRow> rows, Instant now)
-            throws SQLException {
+    private static void copy(Connection c, List<PricedEvent> candidates, Instant now) throws SQLException {
         CopyBinary copy = new CopyBinary(candidates.size(), 560);
         for (PricedEvent p : candidates) {
             UsageEvent e = p.event();
-            LedgerRow row = rows.get(e.requestId());
+            LedgerRow row = p.row();
             // In COLUMNS order.
             copy.row(COLUMNS.length).text(e.requestId()).text(e.namespaceId()).uuid(p.accountId()).text(e.apiKeyId())
                     .text(e.model()).text(variant(p)).text(e.servedModelId()).text(e.providerId()).text(e.status())
@@ -290,8 +283,9 @@ public class UsageLedger {
     }
 
     /** One ledger row as the columns' text input forms, in {@link #COLUMNS} order. */
-    private static String[] values(PricedEvent p, LedgerRow row, String now) {
+    private static String[] values(PricedEvent p, String now) {
         UsageEvent e = p.event();
+        LedgerRow row = p.row();
         return new String[] { e.requestId(), e.namespaceId(), p.accountId().toString(), e.apiKeyId(), e.model(),
                 variant(p), e.servedModelId(),
                 e.providerId(), e.status(), e.errorCode(), e.fundingSource(), str(e.streamed()), str(e.startedAt()),

@@ -13,7 +13,10 @@ public enum PricingState {
     /** The token counts contradict each other; goes to the dead-letter path, never priced. */
     INVALID;
 
+    // Computed once: every ledger row asks for it (lower-casing per call showed up in the ingestion profile).
+    private final String wireName = name().toLowerCase(Locale.ROOT);
+
     public String wireName() {
-        return name().toLowerCase(Locale.ROOT);
+        return wireName;
     }
 }

@@ -119,12 +119,15 @@ public class InvoiceStore {
             try (PreparedStatement ps = c.prepareStatement("""
                     INSERT INTO invoice_usage (request_id, invoice_id)
                     SELECT u.request_id, ? FROM usage_records u
-                     WHERE u.account_id = ? AND u.pricing_state = 'computed' AND u.event_time < ?
+                     WHERE u.namespace_id IN (SELECT n.id FROM namespaces n WHERE n.account_id = ?)
+                       AND u.account_id = ? AND u.pricing_state = 'computed' AND u.event_time < ?
                        AND NOT EXISTS (SELECT 1 FROM invoice_usage iu WHERE iu.request_id = u.request_id)
                     ON CONFLICT (request_id) DO NOTHING""")) {
+                // Through the account's namespaces: the ledger's (namespace_id, event_time) index (V9).
                 ps.setObject(1, id);
                 ps.setObject(2, accountId);
-                ps.setTimestamp(3, Timestamp.from(period.end()));
+                ps.setObject(3, accountId);
+                ps.setTimestamp(4, Timestamp.from(period.end()));
                 ps.executeUpdate();
             }
             List<UsageGroup> groups = claimedGroups(c, id);

@@ -201,7 +201,6 @@ class ReportsBenchmarkTest {
                     FROM generate_series(0, %d) i""".formatted(NAMESPACES - 1));
             // Secondary indexes are rebuilt after the bulk load, much faster than maintained row by row.
             s.execute("DROP INDEX usage_records_ns_time_idx");
-            s.execute("DROP INDEX usage_records_account_time_idx");
             s.execute("DROP INDEX usage_records_parked_idx");
             long t1 = System.nanoTime();
             int inserted = s.executeUpdate("""
@@ -237,7 +236,6 @@ class ReportsBenchmarkTest {
             assertEquals(ROWS, inserted);
             long t2 = System.nanoTime();
             s.execute("CREATE INDEX usage_records_ns_time_idx ON usage_records (namespace_id, event_time DESC)");
-            s.execute("CREATE INDEX usage_records_account_time_idx ON usage_records (account_id, event_time)");
             s.execute("CREATE INDEX usage_records_parked_idx ON usage_records (event_time) WHERE pricing_state = 'unknown'");
             long t3 = System.nanoTime();
             int rollup = s.executeUpdate("""

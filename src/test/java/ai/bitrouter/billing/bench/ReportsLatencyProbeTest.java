@@ -133,18 +133,7 @@ class ReportsLatencyProbeTest {
                            decode(md5('%1$s' || g), 'hex'), now()
                     FROM (SELECT g, (ARRAY['a/m1','a/m2','b/m3','c/m4','d/m5','e/m6'])[g %% 6 + 1] AS m
                           FROM generate_series(1, 6000) g) x""".formatted(ns, t.accountId()));
-            s.executeUpdate("""
-                    INSERT INTO usage_daily (namespace_id, day, served_model_id, provider_id, variant, api_key_id,
-                        discount_kind, pricing_state, account_id, requests, prompt_tokens, completion_tokens,
-                        uncached_input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens,
-                        list_micro_usd, charge_micro_usd)
-                    SELECT namespace_id, (event_time AT TIME ZONE 'UTC')::date, served_model_id, provider_id,
-                           coalesce(variant, ''), coalesce(api_key_id, ''), discount_kind, pricing_state, account_id,
-                           count(*), sum(prompt_tokens), sum(completion_tokens), sum(uncached_input_tokens),
-                           sum(cache_read_tokens), sum(cache_write_tokens), sum(output_tokens), sum(reasoning_tokens),
-                           sum(list_micro_usd), sum(charge_micro_usd)
-                    FROM usage_records WHERE namespace_id = '%s'
-                    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9""".formatted(ns));
+            s.executeUpdate(ReportsBenchmarkTest.rollupFromLedger("namespace_id = '" + ns + "'"));
             s.execute("ANALYZE usage_records");
             s.execute("ANALYZE usage_daily");
         }

@@ -173,7 +173,7 @@ public class UsageLedger {
         }
         Object owner = new Object();
         List<String> claimed = List.copyOf(ids);
-        Set<String> contested = inFlight.claim(owner, claimed);
+        // Registered before claiming: if the transaction cannot take it, nothing has been claimed that would stay held.
         transactions.registerInterposedSynchronization(new Synchronization() {
             @Override
             public void beforeCompletion() {
@@ -184,7 +184,7 @@ public class UsageLedger {
                 inFlight.release(owner, claimed);
             }
         });
-        return contested;
+        return inFlight.claim(owner, claimed);
     }
 
     /**

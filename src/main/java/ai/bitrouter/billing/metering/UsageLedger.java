@@ -126,7 +126,7 @@ public class UsageLedger {
                     }
                 }
             }
-            Set<String> inserted = new HashSet<>(insert(c, copyable, now));
+            Set<String> inserted = insert(c, copyable, now);
             if (!deferred.isEmpty()) {
                 // Ids the other batch in flight is writing: this waits for its commit, then inserts what it did not.
                 inserted.addAll(insertOnConflict(c, deferred));
@@ -223,7 +223,7 @@ public class UsageLedger {
                 candidates = candidates.stream().filter(p -> !taken.contains(p.event().requestId())).toList();
             }
         }
-        return Set.of();
+        return new HashSet<>();
     }
 
     private static void execute(Connection c, String sql) throws SQLException {

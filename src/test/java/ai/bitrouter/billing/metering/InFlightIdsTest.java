@@ -11,20 +11,23 @@ class InFlightIdsTest {
 
     @Test
     void aLaterClaimIsToldWhichIdsAnEarlierOneHolds() {
-        InFlightIds ids = new InFlightIds();
-        Object earlier = new Object();
-        Object later = new Object();
         assertEquals(Set.of(), ids.claim(earlier, List.of("a", "b")));
         assertEquals(Set.of("b"), ids.claim(later, List.of("b", "c")));
     }
 
-    @Test
-    void releaseFreesOnlyTheReleasersOwnIds() {
-        InFlightIds ids = new InFlightIds();
-        Object earlier = new Object();
-        Object later = new Object();
+    private final InFlightIds ids = new InFlightIds();
+    private final Object earlier = new Object();
+    private final Object later = new Object();
+
+    /** Two batches in flight that share "b": the earlier holds a and b, the later c (and defers on b). */
+    private void twoOverlappingBatches() {
         ids.claim(earlier, List.of("a", "b"));
         ids.claim(later, List.of("b", "c"));
+    }
+
+    @Test
+    void releaseFreesOnlyTheReleasersOwnIds() {
+        twoOverlappingBatches();
         // The later batch ends first: "b" is still the earlier one's.
         ids.release(later, List.of("b", "c"));
         assertEquals(Set.of("b"), ids.claim(new Object(), List.of("b", "c")));
@@ -33,11 +36,7 @@ class InFlightIdsTest {
 
     @Test
     void afterBothEndNothingIsHeldAndNothingIsContested() {
-        InFlightIds ids = new InFlightIds();
-        Object earlier = new Object();
-        Object later = new Object();
-        ids.claim(earlier, List.of("a", "b"));
-        ids.claim(later, List.of("b", "c"));
+        twoOverlappingBatches();
         ids.release(earlier, List.of("a", "b"));
         ids.release(later, List.of("b", "c"));
         assertEquals(0, ids.size());

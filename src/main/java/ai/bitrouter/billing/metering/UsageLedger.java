@@ -1,7 +1,5 @@
 package ai.bitrouter.billing.metering;
 
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -233,7 +231,10 @@ public class UsageLedger {
     }
 
     private static void copy(Connection c, List<PricedEvent> candidates, Instant now) throws SQLException {
-        CopyBinary copy = new CopyBinary(candidates.size(), 560);
+        CopyBinary.copyIn(c, COPY, copy -> write(copy, candidates, now));
+    }
+
+    private static void write(CopyBinary copy, List<PricedEvent> candidates, Instant now) {
         for (PricedEvent p : candidates) {
             UsageEvent e = p.event();
             LedgerRow row = p.row();
@@ -249,11 +250,6 @@ public class UsageLedger {
                     .jsonb(row.effectiveRatesJson()).text(row.catalogVersion()).text(row.policyVersion())
                     .bool(row.anomaly()).timestamptz(row.priced() ? now : null).bytea(e.payloadSha256())
                     .int4(p.partition()).int8(p.offset());
-        }
-        try {
-            c.unwrap(PGConnection.class).getCopyAPI().copyIn(COPY, new ByteArrayInputStream(copy.finish()));
-        } catch (IOException e) {
-            throw new SQLException("COPY into usage_records failed", "08006", e);
         }
     }
 

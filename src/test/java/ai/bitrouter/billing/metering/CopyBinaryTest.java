@@ -3,7 +3,6 @@ package ai.bitrouter.billing.metering;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.io.ByteArrayInputStream;
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -18,7 +17,6 @@ import java.util.UUID;
 import javax.sql.DataSource;
 
 import org.junit.jupiter.api.Test;
-import org.postgresql.PGConnection;
 
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -67,7 +65,8 @@ class CopyBinaryTest {
     @Test
     void aSubMicrosecondInstantIsRefusedNotRounded() {
         assertThrows(IllegalArgumentException.class,
-                () -> new CopyBinary(1, 16).row(1).timestamptz(Instant.parse("2026-01-01T00:00:00.0000005Z")));
+                () -> new CopyBinary((b, off, len) -> {
+                }).row(1).timestamptz(Instant.parse("2026-01-01T00:00:00.0000005Z")));
     }
 
     @Test
@@ -77,6 +76,50 @@ class CopyBinaryTest {
         try (Connection c = db.getConnection()) {
             List<String> back = roundTrip(c, "text", values, (copy, v) -> copy.text((String) v), "v");
             assertEquals(values, back);
+        }
+    }
+
+    @Test
+    void rowsAndValuesLargerThanAChunkArriveWhole() throws Exception {
+        // Streamed in chunks of CopyBinary.CHUNK: values that straddle a chunk's end, one value longer than a chunk,
+        // and non-ASCII text (the UTF-8 path) of every length around the ASCII fast path's limit.
+        List<String> values = new ArrayList<>();
+        for (int i = 0; i < 3_000; i++) {
+            values.add("req_" + i + "_" + "x".repeat(i % 97));
+        }
+        values.add("y".repeat(CopyBinary.CHUNK * 3 + 17));
+        for (int n = 250; n <= 262; n++) {
+            values.add("é".repeat(n));
+            values.add("a".repeat(n - 1) + "\u20ac");
+            values.add("a".repeat(n));
+        }
+        values.add("\u0141ódź"); // chars whose low byte is ASCII: must not take the ASCII path
+        try (Connection c = db.getConnection()) {
+            List<String> back = roundTrip(c, "text", values, (copy, v) -> copy.text((String) v), "v");
+            assertEquals(values.size(), back.size());
+            assertEquals(values, back);
+        }
+    }
+
+    @Test
+    void anExceptionWhileEncodingCancelsTheCopyAndWritesNothing() throws Exception {
+        try (Connection c = db.getConnection(); Statement s = c.createStatement()) {
+            s.execute("CREATE TEMP TABLE copy_cancel (v text)");
+            try {
+                assertThrows(IllegalStateException.class, () -> CopyBinary.copyIn(c,
+                        "COPY copy_cancel FROM STDIN (FORMAT binary)", copy -> {
+                            for (int i = 0; i < 10_000; i++) { // several chunks already sent
+                                copy.row(1).text("row " + i);
+                            }
+                            throw new IllegalStateException("encoding failed");
+                        }));
+                try (ResultSet rs = s.executeQuery("SELECT count(*) FROM copy_cancel")) {
+                    rs.next();
+                    assertEquals(0, rs.getInt(1));
+                }
+            } finally {
+                s.execute("DROP TABLE copy_cancel");
+            }
         }
     }
 
@@ -98,12 +141,11 @@ class CopyBinaryTest {
             c.setAutoCommit(false);
             s.execute("CREATE TEMP TABLE copy_mixed (u uuid, b boolean, i4 integer, i8 bigint, j jsonb, by bytea,"
                     + " t text) ON COMMIT DROP");
-            CopyBinary copy = new CopyBinary(2, 64);
-            copy.row(7).uuid(id).bool(true).int4(2_147_483_647).int8(-9_000_000_000L)
-                    .jsonb("{\"text\":\"0.25\",\"no_cache\":\"3\"}").bytea(digest).text("x");
-            copy.row(7).uuid(null).bool(false).int4(null).int8((Long) null).jsonb(null).bytea(null).text(null);
-            c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY copy_mixed FROM STDIN (FORMAT binary)",
-                    new ByteArrayInputStream(copy.finish()));
+            CopyBinary.copyIn(c, "COPY copy_mixed FROM STDIN (FORMAT binary)", copy -> {
+                copy.row(7).uuid(id).bool(true).int4(2_147_483_647).int8(-9_000_000_000L)
+                        .jsonb("{\"text\":\"0.25\",\"no_cache\":\"3\"}").bytea(digest).text("x");
+                copy.row(7).uuid(null).bool(false).int4(null).int8((Long) null).jsonb(null).bytea(null).text(null);
+            });
             List<String> rows = new ArrayList<>();
             try (ResultSet rs = s.executeQuery("SELECT concat_ws('|', coalesce(u::text, 'null'), b, coalesce(i4::text, 'null'),"
                     + " coalesce(i8::text, 'null'), coalesce(j->>'text', 'null'), coalesce(encode(by, 'hex'), 'null'),"
@@ -137,16 +179,11 @@ class CopyBinaryTest {
         c.setAutoCommit(false);
         try (Statement s = c.createStatement()) {
             s.execute("CREATE TEMP TABLE copy_values (n integer, v " + type + ") ON COMMIT DROP");
-            CopyBinary copy = new CopyBinary(values.size(), 32);
-            for (int i = 0; i < values.size(); i++) {
-                writer.write(copy.row(2).int4(i), values.get(i));
-            }
-            try {
-                c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY copy_values FROM STDIN (FORMAT binary)",
-                        new ByteArrayInputStream(copy.finish()));
-            } catch (java.io.IOException e) {
-                throw new SQLException(e);
-            }
+            CopyBinary.copyIn(c, "COPY copy_values FROM STDIN (FORMAT binary)", copy -> {
+                for (int i = 0; i < values.size(); i++) {
+                    writer.write(copy.row(2).int4(i), values.get(i));
+                }
+            });
             List<String> back = new ArrayList<>();
             try (ResultSet rs = s.executeQuery("SELECT " + select + " FROM copy_values ORDER BY n")) {
                 while (rs.next()) {

@@ -36,7 +36,8 @@ public class MeteringService {
     @Inject
     MeteringConfig config;
 
-    public record Incoming(UsageEvent event, String payload, Integer partition, Long offset) {
+    /** {@code payload}: the record value as received (valid UTF-8, or the parser would have refused it). */
+    public record Incoming(UsageEvent event, byte[] payload, Integer partition, Long offset) {
     }
 
     public record Rejected(Incoming source, String reason, String detail) {

@@ -48,7 +48,7 @@ public class UsageConsumer {
 
     @Inject
     @Channel("usage-dlq")
-    Emitter<String> deadLetters;
+    Emitter<byte[]> deadLetters;
 
     private final UsageEventParser parser;
 
@@ -63,12 +63,12 @@ public class UsageConsumer {
     // acknowledged with everything before it (the throttled commit strategy).
     @Incoming("usage")
     @Blocking(value = "usage-ingest", ordered = false)
-    public void consume(ConsumerRecords<String, String> records) {
+    public void consume(ConsumerRecords<String, byte[]> records) {
         long started = System.nanoTime();
         List<MeteringService.Incoming> parsed = new ArrayList<>(records.count());
-        Map<Position, ConsumerRecord<String, String>> sources = new HashMap<>();
+        Map<Position, ConsumerRecord<String, byte[]>> sources = new HashMap<>();
         List<CompletableFuture<Void>> dlq = new ArrayList<>();
-        for (ConsumerRecord<String, String> r : records) {
+        for (ConsumerRecord<String, byte[]> r : records) {
             switch (parser.parse(r.value())) {
                 case UsageEventParser.Parsed p -> {
                     var in = new MeteringService.Incoming(p.event(), r.value(), r.partition(), r.offset());
@@ -96,7 +96,7 @@ public class UsageConsumer {
     }
 
     private UsageLedger.Appended appendWithRetry(List<PricedEvent> events,
-            Map<Position, ConsumerRecord<String, String>> sources, List<CompletableFuture<Void>> dlq) {
+            Map<Position, ConsumerRecord<String, byte[]>> sources, List<CompletableFuture<Void>> dlq) {
         try {
             return retrying(() -> metering.append(events));
         } catch (DataRefused e) {
@@ -183,7 +183,7 @@ public class UsageConsumer {
         }
     }
 
-    private CompletableFuture<Void> deadLetter(ConsumerRecord<String, String> r, String reason, String detail) {
+    private CompletableFuture<Void> deadLetter(ConsumerRecord<String, byte[]> r, String reason, String detail) {
         count("dead_letter", reason, 1);
         RecordHeaders headers = new RecordHeaders();
         headers.add("dlq-reason", reason.getBytes(StandardCharsets.UTF_8));
@@ -192,7 +192,8 @@ public class UsageConsumer {
         headers.add("dlq-original-partition", Integer.toString(r.partition()).getBytes(StandardCharsets.UTF_8));
         headers.add("dlq-original-offset", Long.toString(r.offset()).getBytes(StandardCharsets.UTF_8));
         CompletableFuture<Void> sent = new CompletableFuture<>();
-        deadLetters.send(Message.of(r.value() == null ? "" : r.value())
+        // The original bytes, as received: a value the parser refused as text must reach the topic unchanged.
+        deadLetters.send(Message.of(r.value() == null ? new byte[0] : r.value())
                 .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(r.key()).withHeaders(headers).build())
                 .withAck(() -> {
                     sent.complete(null);

@@ -1,5 +1,10 @@
 package ai.bitrouter.billing.metering;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -8,14 +13,24 @@ import java.time.LocalDate;
 import java.time.YearMonth;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
 
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * Turns a record value into a {@link UsageEvent} or a rejection with a machine-readable reason. Pure: no I/O, so
  * it is tested without a broker.
+ *
+ * <p>The value is read as it comes off the wire, UTF-8 bytes, by a streaming parser that keeps the handful of fields
+ * an event has and skips the rest: on the ingestion threads this replaced decoding the record to a String, building
+ * a JSON tree of all of it and encoding the String again for the digest. What is accepted, and why anything is
+ * rejected, is what the tree-based reading decided (src/test: TreeUsageEventParser and the differential test that
+ * holds the two together); the one change is that a value that is not valid UTF-8 is now malformed_json.
  */
 public final class UsageEventParser {
     public static final String TYPE = "ai.bitrouter.usage.v1";
@@ -44,57 +59,293 @@ public final class UsageEventParser {
         }
     }
 
+    /** For callers that hold an event as text (tests, tools): parsed as the UTF-8 bytes a producer would send. */
     public Result parse(String value) {
-        if (value == null || value.isBlank()) {
+        return parse(value == null ? null : value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public Result parse(byte[] value) {
+        if (value == null || isBlank(value)) {
             return new Rejected("empty_payload", "record has no value");
         }
-        JsonNode root;
-        try {
-            root = json.readTree(value);
+        int invalid = invalidUtf8At(value);
+        if (invalid >= 0) {
+            return new Rejected("malformed_json", "payload is not valid UTF-8 (byte offset " + invalid + ")");
+        }
+        Doc doc;
+        try (JsonParser p = open(value)) {
+            doc = read(p, value.length > json.getFactory().streamReadConstraints().getMaxStringLength());
         } catch (JsonProcessingException e) {
             return new Rejected("malformed_json", e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading from memory", e); // a byte array has no I/O to fail
         }
         try {
-            return new Parsed(toEvent(root, sha256(value)));
+            return new Parsed(toEvent(doc, sha256(value)));
         } catch (Invalid e) {
             return new Rejected(e.reason, e.getMessage());
         }
     }
 
-    private static UsageEvent toEvent(JsonNode root, byte[] digest) {
-        if (!root.isObject()) {
+    // ---------------------------------------------------------------------------------------------------------------
+    // Reading: the whole document is read before anything is checked, because a malformed document is malformed_json
+    // whatever else is wrong with it; then the checks run in the one order that decides which failure is reported.
+
+    /** A text field that held a number, boolean, object or array. */
+    private static final Object NOT_TEXT = new Object();
+
+    private static final byte ABSENT = 0, PRESENT = 1, WRONG_TYPE = 2;
+
+    private static final String[] TOKENS = { "prompt_tokens", "completion_tokens", "cache_read_tokens",
+            "cache_write_tokens", "reasoning_tokens" };
+
+    /**
+     * The last value of each field the checks need (a repeated key replaces the earlier value, as it does in a Jackson
+     * tree; a repeated {@code data} or {@code usage} object replaces the earlier object whole). A text field is
+     * {@code null} (missing or JSON null), a String, or {@link #NOT_TEXT}.
+     */
+    private static final class Doc {
+        Object specversion, type, id, subject, source, time;
+        boolean dataIsObject;
+        Object requestId, namespace, apiKey, model, served, provider, status, errorCode, funding, startedAt, completedAt;
+        byte streamed;
+        boolean streamedValue;
+        boolean usageIsObject;
+        final long[] tokens = new long[TOKENS.length];
+        final byte[] tokenStates = new byte[TOKENS.length];
+
+        void resetData() {
+            dataIsObject = false;
+            requestId = namespace = apiKey = model = served = provider = status = errorCode = funding = null;
+            startedAt = completedAt = null;
+            streamed = ABSENT;
+            resetUsage();
+        }
+
+        void resetUsage() {
+            usageIsObject = false;
+            Arrays.fill(tokenStates, ABSENT);
+        }
+    }
+
+    private JsonParser open(byte[] value) throws IOException {
+        // Jackson guesses the encoding of bytes from the first four: a NUL among them makes it read UTF-16 or -32, and
+        // it skips a UTF-8 byte order mark. The value has always been read as UTF-8 text, where a NUL or a U+FEFF up
+        // front is an error (or content), so these rare values are parsed as the text they decode to.
+        boolean guessed = value.length >= 3 && (value[0] & 0xFF) == 0xEF && (value[1] & 0xFF) == 0xBB
+                && (value[2] & 0xFF) == 0xBF;
+        for (int i = 0; i < Math.min(4, value.length); i++) {
+            guessed |= value[i] == 0;
+        }
+        return guessed ? json.createParser(new String(value, StandardCharsets.UTF_8)) : json.createParser(value);
+    }
+
+    /**
+     * @param careful a string could exceed Jackson's string-length limit: decode every string, skipped ones included,
+     *                so that the limit applies as it does to a tree (which decodes them all)
+     * @return null if the document is not a JSON object
+     */
+    private Doc read(JsonParser p, boolean careful) throws IOException {
+        JsonToken t = p.nextToken();
+        Doc doc = null;
+        if (t == JsonToken.START_OBJECT) {
+            doc = new Doc();
+            readRoot(p, doc, careful);
+        } else if (t == JsonToken.VALUE_STRING) {
+            p.getText(); // the whole root value is read, so an unterminated string is malformed_json
+        } else if (t != null) {
+            skip(p, careful);
+        }
+        // Content after the root value is not read unless the mapper asks for it, the same as ObjectMapper.readTree.
+        if (json.isEnabled(DeserializationFeature.FAIL_ON_TRAILING_TOKENS) && (t = p.nextToken()) != null) {
+            throw new JsonParseException(p, "Trailing token (of type " + t + ") found after value");
+        }
+        return doc;
+    }
+
+    private static void readRoot(JsonParser p, Doc d, boolean careful) throws IOException {
+        String name;
+        while ((name = p.nextFieldName()) != null) {
+            JsonToken t = p.nextToken();
+            switch (name) {
+                case "specversion" -> d.specversion = text(p, t, careful, "1.0", null);
+                case "type" -> d.type = text(p, t, careful, TYPE, null);
+                case "id" -> d.id = text(p, t, careful);
+                case "subject" -> d.subject = text(p, t, careful);
+                case "source" -> d.source = text(p, t, careful);
+                case "time" -> d.time = text(p, t, careful);
+                case "data" -> readData(p, t, d, careful);
+                default -> skip(p, careful);
+            }
+        }
+    }
+
+    private static void readData(JsonParser p, JsonToken t, Doc d, boolean careful) throws IOException {
+        d.resetData();
+        if (t != JsonToken.START_OBJECT) {
+            skip(p, careful);
+            return;
+        }
+        d.dataIsObject = true;
+        String name;
+        while ((name = p.nextFieldName()) != null) {
+            JsonToken v = p.nextToken();
+            switch (name) {
+                case "request_id" -> d.requestId = text(p, v, careful);
+                case "namespace_id" -> d.namespace = text(p, v, careful);
+                case "api_key_id" -> d.apiKey = text(p, v, careful);
+                case "model" -> d.model = text(p, v, careful);
+                case "served_model_id" -> d.served = text(p, v, careful);
+                case "provider_id" -> d.provider = text(p, v, careful);
+                case "status" -> d.status = text(p, v, careful, "succeeded", "failed");
+                case "error_code" -> d.errorCode = text(p, v, careful);
+                case "funding_source" -> d.funding = text(p, v, careful, "cloud_credit", "byok");
+                case "started_at" -> d.startedAt = text(p, v, careful);
+                case "completed_at" -> d.completedAt = text(p, v, careful);
+                case "streamed" -> {
+                    d.streamed = v == JsonToken.VALUE_NULL ? ABSENT
+                            : v == JsonToken.VALUE_TRUE || v == JsonToken.VALUE_FALSE ? PRESENT : WRONG_TYPE;
+                    d.streamedValue = v == JsonToken.VALUE_TRUE;
+                    skip(p, careful);
+                }
+                case "usage" -> readUsage(p, v, d, careful);
+                default -> skip(p, careful);
+            }
+        }
+    }
+
+    private static void readUsage(JsonParser p, JsonToken t, Doc d, boolean careful) throws IOException {
+        d.resetUsage();
+        if (t != JsonToken.START_OBJECT) {
+            skip(p, careful);
+            return;
+        }
+        d.usageIsObject = true;
+        String name;
+        while ((name = p.nextFieldName()) != null) {
+            JsonToken v = p.nextToken();
+            int i = switch (name) {
+                case "prompt_tokens" -> 0;
+                case "completion_tokens" -> 1;
+                case "cache_read_tokens" -> 2;
+                case "cache_write_tokens" -> 3;
+                case "reasoning_tokens" -> 4;
+                default -> -1;
+            };
+            if (i < 0) {
+                skip(p, careful);
+            } else if (v == JsonToken.VALUE_NULL) {
+                d.tokenStates[i] = ABSENT;
+            } else if (v == JsonToken.VALUE_NUMBER_INT && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER) {
+                // An integer the parser did not need a BigInteger for fits a long: what isIntegralNumber() &&
+                // canConvertToLong() accepted in the tree.
+                d.tokens[i] = p.getLongValue();
+                d.tokenStates[i] = PRESENT;
+            } else {
+                d.tokenStates[i] = WRONG_TYPE;
+                skip(p, careful);
+            }
+        }
+    }
+
+    private static Object text(JsonParser p, JsonToken t, boolean careful) throws IOException {
+        if (t == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        if (t == JsonToken.VALUE_STRING) {
+            return p.getText();
+        }
+        skip(p, careful);
+        return NOT_TEXT;
+    }
+
+    /**
+     * A text field with a few usual values: those are returned as the constant, without allocating a String for
+     * them again in every event.
+     */
+    private static Object text(JsonParser p, JsonToken t, boolean careful, String usual, String other)
+            throws IOException {
+        if (t != JsonToken.VALUE_STRING || careful) {
+            return text(p, t, careful);
+        }
+        char[] chars = p.getTextCharacters();
+        int offset = p.getTextOffset();
+        int length = p.getTextLength();
+        if (same(usual, chars, offset, length)) {
+            return usual;
+        }
+        if (other != null && same(other, chars, offset, length)) {
+            return other;
+        }
+        return p.getText();
+    }
+
+    private static boolean same(String s, char[] chars, int offset, int length) {
+        if (s.length() != length) {
+            return false;
+        }
+        for (int i = 0; i < length; i++) {
+            if (s.charAt(i) != chars[offset + i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Past the current value; still parsed token by token, so malformed JSON in it is found. */
+    private static void skip(JsonParser p, boolean careful) throws IOException {
+        if (!careful) {
+            p.skipChildren();
+            return;
+        }
+        int depth = 0;
+        for (JsonToken t = p.currentToken(); t != null; t = p.nextToken()) {
+            if (t == JsonToken.VALUE_STRING) {
+                p.getText();
+            } else if (t.isStructStart()) {
+                depth++;
+            } else if (t.isStructEnd()) {
+                depth--;
+            }
+            if (depth == 0) {
+                return;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Checking: the order of the checks is the contract (the first failure is the one reported).
+
+    private static UsageEvent toEvent(Doc d, byte[] digest) {
+        if (d == null) {
             throw new Invalid("schema_violation", "event is not a JSON object");
         }
-        require("1.0".equals(text(root, "specversion", true)), "schema_violation", "specversion must be 1.0");
-        require(TYPE.equals(text(root, "type", true)), "schema_violation", "type must be " + TYPE);
-        JsonNode data = root.get("data");
-        require(data != null && data.isObject(), "schema_violation", "data must be an object");
-        String id = text(root, "id", true);
-        String requestId = text(data, "request_id", true);
+        require("1.0".equals(text(d.specversion, "specversion", true)), "schema_violation", "specversion must be 1.0");
+        require(TYPE.equals(text(d.type, "type", true)), "schema_violation", "type must be " + TYPE);
+        require(d.dataIsObject, "schema_violation", "data must be an object");
+        String id = text(d.id, "id", true);
+        String requestId = text(d.requestId, "request_id", true);
         require(id.equals(requestId), "inconsistent_event", "id and data.request_id differ");
-        String namespace = text(data, "namespace_id", true);
-        String subject = text(root, "subject", false);
+        String namespace = text(d.namespace, "namespace_id", true);
+        String subject = text(d.subject, "subject", false);
         require(subject == null || subject.equals(namespace), "inconsistent_event", "subject and data.namespace_id differ");
-        String status = text(data, "status", true);
+        String status = text(d.status, "status", true);
         require(status.equals("succeeded") || status.equals("failed"), "schema_violation", "status must be succeeded or failed");
-        String funding = text(data, "funding_source", true);
+        String funding = text(d.funding, "funding_source", true);
         require(funding.equals("cloud_credit") || funding.equals("byok"), "schema_violation",
                 "funding_source must be cloud_credit or byok");
-        String served = text(data, "served_model_id", false);
-        String provider = text(data, "provider_id", false);
+        String served = text(d.served, "served_model_id", false);
+        String provider = text(d.provider, "provider_id", false);
         // Only the final, successful attempt is billed, so a success must say what served it.
         require(status.equals("failed") || (served != null && provider != null), "inconsistent_event",
                 "a succeeded request needs served_model_id and provider_id");
-        JsonNode usage = data.get("usage");
-        require(usage != null && usage.isObject(), "schema_violation", "data.usage must be an object");
-        JsonNode streamed = data.get("streamed");
-        require(streamed == null || streamed.isNull() || streamed.isBoolean(), "schema_violation", "streamed must be a boolean");
-        return new UsageEvent(id, text(root, "source", true), instant(root, "time", true), requestId, namespace,
-                text(data, "api_key_id", false), text(data, "model", true), served, provider, status, text(data, "error_code", false), funding,
-                tokens(usage, "prompt_tokens"), tokens(usage, "completion_tokens"), tokens(usage, "cache_read_tokens"),
-                tokens(usage, "cache_write_tokens"), tokens(usage, "reasoning_tokens"),
-                streamed == null || streamed.isNull() ? null : streamed.booleanValue(),
-                instant(data, "started_at", false), instant(data, "completed_at", false), digest);
+        require(d.usageIsObject, "schema_violation", "data.usage must be an object");
+        require(d.streamed != WRONG_TYPE, "schema_violation", "streamed must be a boolean");
+        return new UsageEvent(id, text(d.source, "source", true), instant(d.time, "time", true), requestId, namespace,
+                text(d.apiKey, "api_key_id", false), text(d.model, "model", true), served, provider, status,
+                text(d.errorCode, "error_code", false), funding, tokens(d, 0), tokens(d, 1), tokens(d, 2), tokens(d, 3),
+                tokens(d, 4), d.streamed == ABSENT ? null : d.streamedValue, instant(d.startedAt, "started_at", false),
+                instant(d.completedAt, "completed_at", false), digest);
     }
 
     private static void require(boolean ok, String reason, String detail) {
@@ -103,18 +354,23 @@ public final class UsageEventParser {
         }
     }
 
-    private static String text(JsonNode node, String field, boolean required) {
-        JsonNode v = node.get(field);
-        if (v == null || v.isNull()) {
-            require(!required, "schema_violation", field + " is required");
+    // The messages are built only on failure: built eagerly, as they were, they were some 25 string concatenations
+    // per valid event.
+    private static String text(Object v, String field, boolean required) {
+        if (v == null) {
+            if (required) {
+                throw new Invalid("schema_violation", field + " is required");
+            }
             return null;
         }
-        require(v.isTextual() && !v.textValue().isBlank(), "schema_violation", field + " must be a non-empty string");
-        return v.textValue();
+        if (!(v instanceof String s) || s.isBlank()) {
+            throw new Invalid("schema_violation", field + " must be a non-empty string");
+        }
+        return s;
     }
 
-    private static Instant instant(JsonNode node, String field, boolean required) {
-        String s = text(node, field, required);
+    private static Instant instant(Object v, String field, boolean required) {
+        String s = text(v, field, required);
         if (s == null) {
             return null;
         }
@@ -124,6 +380,21 @@ public final class UsageEventParser {
         } catch (DateTimeParseException e) {
             throw new Invalid("schema_violation", field + " must be an RFC 3339 UTC time");
         }
+    }
+
+    private static long tokens(Doc d, int i) {
+        byte state = d.tokenStates[i];
+        if (state == ABSENT) {
+            return 0;
+        }
+        if (state != PRESENT) {
+            throw new Invalid("schema_violation", "usage." + TOKENS[i] + " must be an integer");
+        }
+        long n = d.tokens[i];
+        if (n < 0) {
+            throw new Invalid("negative_tokens", "usage." + TOKENS[i] + " is negative");
+        }
+        return n;
     }
 
     /**
@@ -175,22 +446,110 @@ public final class UsageEventParser {
         return v;
     }
 
-    private static long tokens(JsonNode usage, String field) {
-        JsonNode v = usage.get(field);
-        if (v == null || v.isNull()) {
-            return 0;
+    // ---------------------------------------------------------------------------------------------------------------
+    // Bytes
+
+    /**
+     * Whether the value decodes to a blank String ({@link String#isBlank}), the test the String-valued consumer
+     * applied: leading ASCII is decided here, and only a non-ASCII byte before the first visible character (a
+     * Unicode space, or not UTF-8 at all) costs a decoding.
+     */
+    static boolean isBlank(byte[] b) {
+        for (byte c : b) {
+            if (c < 0) {
+                return new String(b, StandardCharsets.UTF_8).isBlank();
+            }
+            // Character.isWhitespace below 0x80: HT, LF, VT, FF, CR, the four separators FS..US, and space.
+            if (!(c == ' ' || (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x1F))) {
+                return false;
+            }
         }
-        require(v.isIntegralNumber() && v.canConvertToLong(), "schema_violation", "usage." + field + " must be an integer");
-        long n = v.longValue();
-        require(n >= 0, "negative_tokens", "usage." + field + " is negative");
-        return n;
+        return true;
     }
 
-    private static byte[] sha256(String value) {
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+    /**
+     * The offset of the first byte that does not start a well-formed UTF-8 sequence (Unicode table 3-7), or -1.
+     * Jackson's byte parser does not catch every such sequence: it decodes overlong forms and lead bytes F5..F7, and
+     * lets encoded surrogates through in the strings it skips rather than decodes. Checked here once for the whole
+     * value (eight ASCII bytes at a time), so a value is either text or malformed_json wherever the bad bytes are.
+     */
+    static int invalidUtf8At(byte[] b) {
+        int n = b.length;
+        int i = 0;
+        while (i < n) {
+            if (i <= n - 8 && ((long) LONGS.get(b, i) & 0x8080808080808080L) == 0) {
+                i += 8;
+                continue;
+            }
+            int c = b[i] & 0xFF;
+            if (c < 0x80) {
+                i++;
+                continue;
+            }
+            int more;
+            int lo = 0x80, hi = 0xBF; // the range of the second byte; the later ones are always 80..BF
+            if (c < 0xC2) {
+                return i; // a continuation byte, or C0/C1 (overlong)
+            } else if (c < 0xE0) {
+                more = 1;
+            } else if (c < 0xF0) {
+                more = 2;
+                if (c == 0xE0) {
+                    lo = 0xA0; // overlong below
+                } else if (c == 0xED) {
+                    hi = 0x9F; // surrogates above
+                }
+            } else if (c < 0xF5) {
+                more = 3;
+                if (c == 0xF0) {
+                    lo = 0x90; // overlong below
+                } else if (c == 0xF4) {
+                    hi = 0x8F; // beyond U+10FFFF above
+                }
+            } else {
+                return i;
+            }
+            if (i + more >= n) {
+                return i;
+            }
+            int c2 = b[i + 1] & 0xFF;
+            if (c2 < lo || c2 > hi) {
+                return i;
+            }
+            for (int k = 2; k <= more; k++) {
+                if ((b[i + k] & 0xC0) != 0x80) {
+                    return i;
+                }
+            }
+            i += more + 1;
+        }
+        return -1;
+    }
+
+    /**
+     * Over the record's bytes as received. Only valid UTF-8 is accepted, and for valid UTF-8 these are exactly the
+     * bytes the String-based parser hashed (it re-encoded the decoded String), so the digest of a payload stored
+     * before this change equals the digest of the same payload received after it: a re-send is still a duplicate.
+     */
+    private static byte[] sha256(byte[] value) {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
+            // A copy of a ready instance: MessageDigest.getInstance looks up the provider and checks the algorithm
+            // constraints on every call.
+            return ((MessageDigest) SHA_256.clone()).digest(value);
+        } catch (CloneNotSupportedException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    private static final MessageDigest SHA_256;
+
+    static {
+        try {
+            SHA_256 = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new ExceptionInInitializerError(e);
         }
     }
 }

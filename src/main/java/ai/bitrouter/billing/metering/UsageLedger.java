@@ -1,6 +1,7 @@
 package ai.bitrouter.billing.metering;
 
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -334,7 +335,8 @@ public class UsageLedger {
                 if (stored != null && !Arrays.equals(stored, p.event().payloadSha256())) {
                     ps.setString(1, p.event().requestId());
                     ps.setBytes(2, p.event().payloadSha256());
-                    ps.setString(3, p.payload());
+                    // Text only here, for a person to read: the parser accepted nothing but valid UTF-8.
+                    ps.setString(3, new String(p.payload(), StandardCharsets.UTF_8));
                     ps.setObject(4, p.partition());
                     ps.setObject(5, p.offset());
                     ps.addBatch();

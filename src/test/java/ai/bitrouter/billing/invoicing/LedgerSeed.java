@@ -3,6 +3,7 @@ package ai.bitrouter.billing.invoicing;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -44,7 +45,7 @@ final class LedgerSeed {
                     """.formatted(id, e.namespace(), e.time(), id, e.namespace(), e.model(), e.served(),
                     e.provider(), e.status(), e.usage());
             var parsed = (UsageEventParser.Parsed) parser.parse(payload);
-            batch.add(new MeteringService.Incoming(parsed.event(), payload, null, null));
+            batch.add(new MeteringService.Incoming(parsed.event(), payload.getBytes(StandardCharsets.UTF_8), null, null));
             ids.add(id);
         }
         MeteringService.Prepared prepared = metering.prepare(batch);

@@ -5,9 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -83,5 +94,206 @@ class UsageEventParserTest {
         String mismatched = event("req_1", "ns_a", "{}").replaceFirst("\"id\":\"req_1\"", "\"id\":\"req_2\"");
         var r = assertInstanceOf(UsageEventParser.Rejected.class, parser.parse(mismatched));
         assertEquals("inconsistent_event", r.reason());
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Bytes: the record value is parsed as it arrives.
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** {@code template} with its {@code @} replaced by the given bytes. */
+    private static byte[] splice(String template, byte[] bytes) {
+        int at = template.indexOf('@');
+        byte[] head = utf8(template.substring(0, at));
+        byte[] tail = utf8(template.substring(at + 1));
+        byte[] out = Arrays.copyOf(head, head.length + bytes.length + tail.length);
+        System.arraycopy(bytes, 0, out, head.length, bytes.length);
+        System.arraycopy(tail, 0, out, head.length + bytes.length, tail.length);
+        return out;
+    }
+
+    private static final String VALID = event("req_1", "ns_a", "{\"prompt_tokens\":1}");
+
+    /**
+     * Ill-formed UTF-8 by kind. Jackson's byte parser (2.21) rejects truncated sequences, bad continuation bytes, lone
+     * continuation bytes and F8..FF wherever they are; it decodes overlong forms (C0 AF is '/') and F4 90.. / F5..F7
+     * lead bytes into wrong characters, and lets encoded surrogates through in strings it skips. All of them must be
+     * malformed_json, wherever they stand.
+     */
+    static final List<String> ILL_FORMED = List.of("C3", "E2 82", "F0 9F 98", "C3 28", "E2 28 A1", "E2 82 28",
+            "F0 28 8C BC", "F0 90 28 BC", "F0 90 8C 28", "80", "BF", "C0 AF", "C1 BF", "E0 80 AF", "E0 9F BF",
+            "F0 80 80 AF", "F0 8F BF BF", "ED A0 80", "ED BF BF", "ED A0 BD ED B8 80", "F4 90 80 80", "F5 80 80 80",
+            "F7 BF BF BF", "F8 88 80 80 80", "FC 84 80 80 80 80", "FE", "FF");
+
+    /** Where in a payload they are put: in a field read, in skipped strings and names, after the root value. */
+    static final List<String> PLACES = List.of(
+            VALID.replace("\"model\":\"moonshotai/kimi-k2.6:discount\"", "\"model\":\"moon@shot\""),
+            VALID.replace("\"datacontenttype\":\"application/json\"", "\"datacontenttype\":\"appl@ication/json\""),
+            VALID.replace("\"datacontenttype\":\"application/json\"", "\"data@contenttype\":\"application/json\""),
+            VALID.replace("\"streamed\":true", "\"streamed\":true,\"ext\":{\"a\":[1,{\"b\":\"x@y\"}]}"),
+            VALID.replace("\"streamed\":true", "\"streamed\":true,\"ext\":[{\"x@\":null}]"),
+            VALID.strip() + " \"@\"");
+
+    @Test
+    void everyIllFormedUtf8SequenceIsMalformedJsonWhereverItStands() {
+        for (String place : PLACES) {
+            assertInstanceOf(UsageEventParser.Parsed.class, parser.parse(utf8(place.replace("@", ""))), place);
+            for (String hex : ILL_FORMED) {
+                byte[] payload = splice(place, HexFormat.ofDelimiter(" ").parseHex(hex));
+                var r = assertInstanceOf(UsageEventParser.Rejected.class, parser.parse(payload), hex + " in " + place);
+                assertEquals("malformed_json", r.reason(), hex + " in " + place);
+                assertTrue(r.detail().startsWith("payload is not valid UTF-8"), r.detail());
+            }
+        }
+    }
+
+    @Test
+    void wellFormedNonAsciiIsReadAsTheCharactersItEncodes() {
+        for (String text : List.of("\u00e9", "\u07ff", "\u0800", "\u20ac", "\ud7ff", "\ue000", "\uffff", "\ud83d\ude00",
+                "\udbff\udfff", "\u043a\u043b\u044e\u0447-\u00fc-\u20ac-\ud83d\ude00")) {
+            for (int pad = 0; pad < 9; pad++) { // each position relative to the eight-byte ASCII steps
+                String model = "m".repeat(pad) + text;
+                byte[] payload = utf8(VALID.replace("moonshotai/kimi-k2.6:discount", model));
+                UsageEvent e = assertInstanceOf(UsageEventParser.Parsed.class, parser.parse(payload)).event();
+                assertEquals(model, e.model());
+            }
+        }
+    }
+
+    private static boolean strictlyDecodes(byte[] b, CharsetDecoder strict) {
+        try {
+            strict.decode(ByteBuffer.wrap(b));
+            return true;
+        } catch (CharacterCodingException e) {
+            return false;
+        }
+    }
+
+    @Test
+    void theUtf8CheckAgreesWithTheJdksStrictDecoder() {
+        CharsetDecoder strict = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        int checked = 0;
+        int invalid = 0;
+        // Every sequence of one and two bytes, and longer ones over every lead and second byte, each at an offset that
+        // puts it before, across or after an eight-byte boundary.
+        List<byte[]> cases = new ArrayList<>();
+        for (int a = 0; a < 256; a++) {
+            cases.add(new byte[] { (byte) a });
+            for (int b = 0; b < 256; b++) {
+                cases.add(new byte[] { (byte) a, (byte) b });
+                if (a >= 0xC0) { // the later bytes at the edges of the ranges that matter
+                    for (int c : new int[] { 0x00, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xFF }) {
+                        cases.add(new byte[] { (byte) a, (byte) b, (byte) c });
+                        if (a >= 0xF0) {
+                            for (int d : new int[] { 0x20, 0x80, 0xBF, 0xC0 }) {
+                                cases.add(new byte[] { (byte) a, (byte) b, (byte) c, (byte) d });
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        SplittableRandom random = new SplittableRandom(11);
+        for (byte[] seq : cases) {
+            int offset = random.nextInt(12);
+            byte[] b = new byte[offset + seq.length + random.nextInt(12)];
+            Arrays.fill(b, (byte) 'a');
+            System.arraycopy(seq, 0, b, offset, seq.length);
+            boolean valid = strictlyDecodes(b, strict);
+            int at = UsageEventParser.invalidUtf8At(b);
+            assertEquals(valid, at < 0, () -> HexFormat.of().formatHex(b));
+            if (!valid) {
+                assertTrue(at >= offset && at < offset + seq.length, () -> HexFormat.of().formatHex(b) + " at " + at);
+                invalid++;
+            }
+            checked++;
+        }
+        // Random text: mostly ASCII with runs of valid and invalid multi-byte characters.
+        for (int i = 0; i < 20_000; i++) {
+            byte[] b = new byte[random.nextInt(40)];
+            for (int k = 0; k < b.length; k++) {
+                b[k] = (byte) (random.nextInt(4) == 0 ? random.nextInt(256) : 'a');
+            }
+            boolean valid = strictlyDecodes(b, strict);
+            assertEquals(valid, UsageEventParser.invalidUtf8At(b) < 0, () -> HexFormat.of().formatHex(b));
+            checked++;
+            invalid += valid ? 0 : 1;
+        }
+        assertTrue(invalid > 50_000 && checked - invalid > 20_000, checked + " checked, " + invalid + " invalid");
+    }
+
+    @Test
+    void blankBytesAreWhatBlankTextWas() {
+        // Every code point alone, after a space and before a brace.
+        for (int cp = 0; cp <= Character.MAX_CODE_POINT; cp++) {
+            if (Character.isSurrogate((char) cp) && cp <= 0xFFFF) {
+                continue;
+            }
+            String one = Character.toString(cp);
+            for (String s : List.of(one, " " + one, one + "{")) {
+                assertEquals(s.isBlank(), UsageEventParser.isBlank(utf8(s)), one);
+            }
+        }
+        // And bytes that are not UTF-8: the decoder's replacement character is not blank.
+        for (String hex : List.of("20 FF", "C3", "20 E3 80", "E3 80 80 FF", "09 0A 80")) {
+            byte[] b = HexFormat.ofDelimiter(" ").parseHex(hex);
+            assertEquals(new String(b, StandardCharsets.UTF_8).isBlank(), UsageEventParser.isBlank(b), hex);
+        }
+        assertTrue(UsageEventParser.isBlank(new byte[0]));
+        assertTrue(UsageEventParser.isBlank(utf8(" \t\u000b\u001c\u3000\u2028 ")));
+        for (byte[] blank : List.of(new byte[0], utf8("  \n"), utf8("\u3000"))) {
+            var r = assertInstanceOf(UsageEventParser.Rejected.class, parser.parse(blank));
+            assertEquals("empty_payload", r.reason());
+        }
+        var none = assertInstanceOf(UsageEventParser.Rejected.class, parser.parse((byte[]) null));
+        assertEquals("empty_payload", none.reason());
+    }
+
+    @Test
+    void theDigestIsOfTheBytesAsReceivedAndEqualsTheOneStoredBefore() throws Exception {
+        String text = VALID.replace("moonshotai/kimi-k2.6:discount", "kimi-\u20ac-\ud83d\ude00");
+        byte[] payload = utf8(text);
+        UsageEvent e = assertInstanceOf(UsageEventParser.Parsed.class, parser.parse(payload)).event();
+        assertArrayEquals(MessageDigest.getInstance("SHA-256").digest(payload), e.payloadSha256());
+        var before = assertInstanceOf(UsageEventParser.Parsed.class, new TreeUsageEventParser(new ObjectMapper()).parse(text));
+        assertArrayEquals(before.event().payloadSha256(), e.payloadSha256());
+    }
+
+    @Test
+    void contentAfterTheEventIsNotReadAsBefore() {
+        // ObjectMapper.readTree stops after the root value (FAIL_ON_TRAILING_TOKENS is off): so does the parser.
+        for (String trailing : List.of(" x", "}", "{", " \"unterminated", " [1,", "\u0000")) {
+            String payload = VALID.strip() + trailing;
+            assertInstanceOf(UsageEventParser.Parsed.class, new TreeUsageEventParser(new ObjectMapper()).parse(payload));
+            assertInstanceOf(UsageEventParser.Parsed.class, parser.parse(payload), trailing);
+        }
+    }
+
+    @Test
+    void aSkippedStringBeyondJacksonsLengthLimitIsStillMalformedJson() {
+        ObjectMapper json = new ObjectMapper();
+        int limit = json.getFactory().streamReadConstraints().getMaxStringLength();
+        String payload = VALID.replace("\"streamed\":true", "\"streamed\":true,\"ext\":[\"" + "x".repeat(limit + 1) + "\"]");
+        var before = assertInstanceOf(UsageEventParser.Rejected.class, new TreeUsageEventParser(json).parse(payload));
+        var now = assertInstanceOf(UsageEventParser.Rejected.class, new UsageEventParser(json).parse(payload));
+        assertEquals("malformed_json", before.reason());
+        assertEquals("malformed_json", now.reason());
+        // One character less is within the limit, skipped or not.
+        String within = VALID.replace("\"streamed\":true", "\"streamed\":true,\"ext\":[\"" + "x".repeat(limit - 1) + "\"]");
+        assertInstanceOf(UsageEventParser.Parsed.class, new UsageEventParser(json).parse(within));
+    }
+
+    @Test
+    void aByteOrderMarkOrALeadingNulIsMalformedAsInText() {
+        // Jackson would take EF BB BF as a byte order mark and a NUL up front as UTF-16 or -32.
+        for (String lead : List.of("\ufeff", "\u0000", " \u0000", "\u0000\u0000\u0000")) {
+            var r = assertInstanceOf(UsageEventParser.Rejected.class, parser.parse(utf8(lead + VALID)), lead);
+            assertEquals("malformed_json", r.reason());
+        }
+        byte[] utf16 = VALID.getBytes(StandardCharsets.UTF_16BE);
+        assertEquals("malformed_json", assertInstanceOf(UsageEventParser.Rejected.class, parser.parse(utf16)).reason());
     }
 }

@@ -13,6 +13,7 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +28,8 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -173,6 +176,71 @@ class UsageIngestTest {
         assertEquals(100L, row(first.id).get("prompt_tokens"), "the ledger keeps the first version");
         assertEquals(1, count("SELECT count(*) FROM usage_conflicts WHERE request_id = ?", first.id));
         assertTrue(count("SELECT count(*) FROM usage_conflicts WHERE request_id = ? AND payload LIKE '%999%'", first.id) == 1);
+    }
+
+    @Test
+    void aConflictingReSendIsKeptAsTheTextItWasSent() throws Exception {
+        Events first = Events.in(tenant.namespaceId()).usage("{\"prompt_tokens\":100,\"completion_tokens\":50}");
+        send(first);
+        awaitRow(first.id);
+        // An unknown field the parser ignores, in non-ASCII: a different payload, stored as the characters sent.
+        Events changed = Events.in(tenant.namespaceId()).id(first.id)
+                .usage("{\"prompt_tokens\":100,\"completion_tokens\":50,\"note\":\"ключ-ü-€-😀\"}");
+        send(changed);
+        drain();
+        try (var c = db.getConnection();
+                var ps = c.prepareStatement("SELECT payload FROM usage_conflicts WHERE request_id = ?")) {
+            ps.setString(1, first.id);
+            try (ResultSet rs = ps.executeQuery()) {
+                assertTrue(rs.next(), "a conflict row");
+                assertEquals(changed.json(), rs.getString(1));
+            }
+        }
+    }
+
+    @Test
+    void aValueThatIsNotUtf8GoesToTheDeadLetterTopicByteForByte() throws Exception {
+        Events e = Events.in(tenant.namespaceId());
+        // An overlong '/' (C0 AF) in a field the parser skips: Jackson alone would read it as "application/json".
+        String[] around = e.json().split("application/json");
+        byte[] head = around[0].getBytes(StandardCharsets.UTF_8);
+        byte[] tail = ("json" + around[1]).getBytes(StandardCharsets.UTF_8);
+        byte[] value = Arrays.copyOf(head, head.length + "application".length() + 2 + tail.length);
+        int at = head.length;
+        for (byte b : "application".getBytes(StandardCharsets.UTF_8)) {
+            value[at++] = b;
+        }
+        value[at++] = (byte) 0xC0;
+        value[at++] = (byte) 0xAF;
+        System.arraycopy(tail, 0, value, at, tail.length);
+        try (var bytes = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer())) {
+            bytes.send(new ProducerRecord<>(TOPIC, tenant.namespaceId(), value)).get();
+        }
+        drain();
+        assertNull(row(e.id), "not recorded");
+
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, "dlq-bytes-" + UUID.randomUUID());
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        List<ConsumerRecord<String, byte[]>> found = new ArrayList<>();
+        try (var consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(TOPIC + ".dlq"));
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                for (var r : consumer.poll(Duration.ofMillis(500))) {
+                    if (Arrays.equals(value, r.value())) {
+                        found.add(r);
+                    }
+                }
+                return !found.isEmpty();
+            });
+        }
+        ConsumerRecord<String, byte[]> r = found.get(0);
+        assertEquals("malformed_json", new String(r.headers().lastHeader("dlq-reason").value(), StandardCharsets.UTF_8));
+        assertTrue(new String(r.headers().lastHeader("dlq-detail").value(), StandardCharsets.UTF_8)
+                .startsWith("payload is not valid UTF-8"));
+        assertEquals(tenant.namespaceId(), r.key());
     }
 
     @Test

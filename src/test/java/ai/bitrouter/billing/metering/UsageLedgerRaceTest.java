@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -60,7 +61,7 @@ class UsageLedgerRaceTest {
         for (int i = 0; i < 3; i++) {
             String payload = Events.in(tenant.namespaceId()).json();
             UsageEvent e = ((UsageEventParser.Parsed) parser.parse(payload)).event();
-            batch.add(new MeteringService.Incoming(e, payload, 0, (long) i));
+            batch.add(new MeteringService.Incoming(e, payload.getBytes(StandardCharsets.UTF_8), 0, (long) i));
             ids.add(e.requestId());
         }
         String raced = ids.get(1);
@@ -142,7 +143,8 @@ class UsageLedgerRaceTest {
         List<MeteringService.Incoming> all = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             String payload = Events.in(tenant.namespaceId()).json();
-            all.add(new MeteringService.Incoming(((UsageEventParser.Parsed) parser.parse(payload)).event(), payload, 0,
+            all.add(new MeteringService.Incoming(((UsageEventParser.Parsed) parser.parse(payload)).event(),
+                    payload.getBytes(StandardCharsets.UTF_8), 0,
                     (long) i));
         }
         MeteringService.Incoming resent = new MeteringService.Incoming(all.get(1).event(), all.get(1).payload(), 1, 9L);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.StringReader;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,7 +39,7 @@ final class ReportFixtures {
                      "provider_id":"%s","status":"%s","funding_source":"cloud_credit","usage":%s,"streamed":true}}
                     """.formatted(id, ns, t, id, ns, key, model, model.split(":")[0], provider, status, usage);
             var parsed = (UsageEventParser.Parsed) parser.parse(payload);
-            batch.add(new MeteringService.Incoming(parsed.event(), payload, null, null));
+            batch.add(new MeteringService.Incoming(parsed.event(), payload.getBytes(StandardCharsets.UTF_8), null, null));
             ids.add(id);
         }
         MeteringService.Prepared prepared = metering.prepare(batch);

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -84,7 +85,7 @@ class UsageReportsApiTest {
                      "provider_id":"bitrouter","status":"%s","funding_source":"cloud_credit","usage":%s,"streamed":true}}
                     """.formatted(id, ns, t, id, ns, model, model.split(":")[0], status, usage);
             var parsed = (UsageEventParser.Parsed) parser.parse(payload);
-            batch.add(new MeteringService.Incoming(parsed.event(), payload, null, null));
+            batch.add(new MeteringService.Incoming(parsed.event(), payload.getBytes(StandardCharsets.UTF_8), null, null));
             ids.add(id);
         }
         MeteringService.Prepared prepared = metering.prepare(batch);

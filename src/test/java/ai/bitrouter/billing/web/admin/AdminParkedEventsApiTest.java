@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.hamcrest.Matchers.equalTo;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -49,7 +50,7 @@ class AdminParkedEventsApiTest {
                 """.formatted(id, ns, time, id, ns, id, id);
         var parsed = (UsageEventParser.Parsed) new UsageEventParser(json).parse(payload);
         MeteringService.Prepared prepared = metering.prepare(List.of(new MeteringService.Incoming(parsed.event(),
-                payload, null, null)));
+                payload.getBytes(StandardCharsets.UTF_8), null, null)));
         assertTrue(prepared.rejected().isEmpty(), () -> "rejected: " + prepared.rejected());
         metering.append(prepared.accepted());
         return id;

@@ -5,8 +5,6 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.UUID;
 
 import ai.bitrouter.billing.money.Money;
@@ -40,20 +38,21 @@ record LedgerRow(String state, String reason, BigDecimal charge, BigDecimal list
 
     /** Rates as exact decimal strings (JSON numbers would invite a double on the way back). */
     static String ratesJson(Rates rates) {
-        Map<String, BigDecimal> m = new LinkedHashMap<>();
-        m.put("no_cache", rates.noCache());
-        m.put("cache_read", rates.cacheRead());
-        m.put("cache_write", rates.cacheWrite());
-        m.put("text", rates.text());
-        m.put("reasoning", rates.reasoning());
-        StringBuilder json = new StringBuilder("{");
-        m.forEach((k, v) -> {
-            if (v != null) {
-                json.append(json.length() > 1 ? "," : "").append('"').append(k).append("\":\"").append(v.toPlainString())
-                        .append('"');
-            }
-        });
+        // Written straight into one builder: once per ledger row, and a map with a lambda per rate showed in the profile.
+        StringBuilder json = new StringBuilder(128).append('{');
+        rate(json, "no_cache", rates.noCache());
+        rate(json, "cache_read", rates.cacheRead());
+        rate(json, "cache_write", rates.cacheWrite());
+        rate(json, "text", rates.text());
+        rate(json, "reasoning", rates.reasoning());
         return json.append('}').toString();
+    }
+
+    private static void rate(StringBuilder json, String name, BigDecimal value) {
+        if (value != null) {
+            json.append(json.length() > 1 ? ",\"" : "\"").append(name).append("\":\"").append(value.toPlainString())
+                    .append('"');
+        }
     }
 
     static String hex(byte[] bytes) {

@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.util.Arrays;
 import java.util.UUID;
 import java.util.function.Consumer;
@@ -27,8 +26,6 @@ import org.postgresql.copy.CopyIn;
  */
 final class CopyBinary {
     private static final byte[] SIGNATURE = { 'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xFF, '\r', '\n', 0 };
-    /** Days from the Unix epoch to PostgreSQL's epoch, 2000-01-01. */
-    private static final long PG_EPOCH_DAYS = 10_957;
     /** Microseconds from the Unix epoch to PostgreSQL's epoch, 2000-01-01T00:00:00Z. */
     private static final long PG_EPOCH_MICROS = 946_684_800_000_000L;
     private static final BigInteger TEN_THOUSAND = BigInteger.valueOf(10_000);
@@ -188,16 +185,6 @@ final class CopyBinary {
         int32(16);
         int64(id.getMostSignificantBits());
         int64(id.getLeastSignificantBits());
-        return this;
-    }
-
-    /** {@code date}: days since 2000-01-01. */
-    CopyBinary date(LocalDate d) {
-        if (d == null) {
-            return nul();
-        }
-        int32(4);
-        int32(Math.toIntExact(d.toEpochDay() - PG_EPOCH_DAYS));
         return this;
     }
 

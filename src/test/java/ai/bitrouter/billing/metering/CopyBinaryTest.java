@@ -9,7 +9,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -61,13 +60,6 @@ class CopyBinaryTest {
                     .map(i -> Instant.parse(i).toString()).map(CopyBinaryTest::sixDigits).toList();
             assertEquals(expected, back);
         }
-    }
-
-    @Test
-    void datesAreExactOnBothSidesOfPostgresEpochAndAcrossLeapDays() throws Exception {
-        List<String> days = List.of("2000-01-01", "1999-12-31", "1970-01-01", "2024-02-29", "2026-12-04", "2100-03-01");
-        assertEquals(days, roundTrip("date", days.stream().map(LocalDate::parse).toList(),
-                (copy, v) -> copy.date((LocalDate) v)));
     }
 
     @Test

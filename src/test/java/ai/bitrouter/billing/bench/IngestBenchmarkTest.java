@@ -126,7 +126,8 @@ class IngestBenchmarkTest {
         var jit = ManagementFactory.getCompilationMXBean();
         for (int round = 1; warmup > 0 && round <= maxRounds; round++) {
             long jitBefore = jit.getTotalCompilationTime();
-            Plan w = plan("wu" + round, seed + round, warmup, Math.max(1, namespaces / 4));
+            // Tags of one width: ids are matched by prefix, and "wu1" is a prefix of "wu10".
+            Plan w = plan(String.format("wu%02d", round), seed + round, warmup, Math.max(1, namespaces / 4));
             Measured m = measure(w);
             verify(w, m);
             w = null;
@@ -925,7 +926,6 @@ class IngestBenchmarkTest {
                 : 0;
     }
 
-    /** {idle, total} jiffies of the whole machine, from /proc/stat. */
     /**
      * A fixed single-threaded workload, so that runs taken at different moments on this shared virtual machine can be
      * compared: identical code ran at 14.7k and 23.4k events/s within an hour, with every thread's CPU time moving
@@ -953,6 +953,7 @@ class IngestBenchmarkTest {
         return bytes / 1e6 / ((now - counted) / 1e9);
     }
 
+    /** {idle, total} jiffies of the whole machine, from /proc/stat. */
     private static long[] machineCpu() throws Exception {
         String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
         long total = 0;

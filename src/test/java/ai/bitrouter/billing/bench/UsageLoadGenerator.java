@@ -71,7 +71,8 @@ public final class UsageLoadGenerator {
 
     /**
      * @param seed       everything random derives from it
-     * @param runTag     a short [0-9a-z] tag made part of every id, so several runs can share one database
+     * @param runTag     a short [0-9a-z] tag made part of every id, so several runs can share one database; ids are
+     *                   matched by prefix, so no run's tag may be a prefix of another's ("wu1" and "wu10")
      * @param events     records to send, re-sends and invalid records included
      * @param namespaces tenants (one account, one namespace each)
      * @param from       event times are spread evenly over {@code [from, from + span)}, with a little jitter

@@ -6,6 +6,7 @@ import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +33,7 @@ class DailyRollupTest {
 
     @Test
     void twoRollupsInOneTransactionAddTheirOwnDeltasOnce() throws Exception {
-        String ns = "ns_rollup_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        String ns = freshNamespace();
         UUID account = UUID.randomUUID();
         QuarkusTransaction.requiringNew().run(() -> {
             try (Connection c = db.getConnection()) {
@@ -48,7 +49,7 @@ class DailyRollupTest {
                 second.add(key(ns, "2026-12-01"), account, 1, 1, 1, 0, 0, 1, 0, new BigDecimal("0.01"),
                         new BigDecimal("0.0075"));
                 second.apply(c);
-            } catch (java.sql.SQLException e) {
+            } catch (SQLException e) {
                 throw new IllegalStateException(e);
             }
         });
@@ -57,7 +58,7 @@ class DailyRollupTest {
 
     @Test
     void aRolledBackRollupAddsNothingAndTheConnectionGoesOn() throws Exception {
-        String ns = "ns_rollup_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        String ns = freshNamespace();
         UUID account = UUID.randomUUID();
         // One connection for both transactions, as the pool hands it from one batch to the next.
         try (Connection c = db.getConnection()) {
@@ -74,6 +75,11 @@ class DailyRollupTest {
             c.setAutoCommit(true);
         }
         assertEquals(List.of("2026-12-01|1|2|1|0.2|0.1"), rows(ns));
+    }
+
+    /** Rows of its own in the shared rollup table, whatever other tests wrote. */
+    private static String freshNamespace() {
+        return "ns_rollup_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     }
 
     private static DailyRollup.Key key(String ns, String day) {

@@ -61,16 +61,19 @@ final class DailyRollup {
         return sums.isEmpty();
     }
 
+    // Counts go as binary int8 arrays and days as int4 epoch days: PostgreSQL then parses and casts text only for the
+    // key's strings, the account and the two amounts (numeric has no binary array form in the driver). With nineteen
+    // text arrays the parsing and casting was about a quarter of the statement's time.
     private static final String UPSERT = """
             INSERT INTO usage_daily AS d (namespace_id, day, served_model_id, provider_id, variant, api_key_id,
                 discount_kind, pricing_state, account_id, requests, prompt_tokens, completion_tokens,
                 uncached_input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens,
                 list_micro_usd, charge_micro_usd)
-            SELECT t.ns, t.day::date, t.model, t.provider, t.variant, t.api_key, t.kind, t.state, t.account::uuid,
-                   t.requests::bigint, t.prompt::bigint, t.completion::bigint, t.uncached::bigint, t.cache_read::bigint,
-                   t.cache_write::bigint, t.output::bigint, t.reasoning::bigint, t.list::numeric, t.charge::numeric
-            FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
-                        ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
+            SELECT t.ns, DATE '1970-01-01' + t.day, t.model, t.provider, t.variant, t.api_key, t.kind, t.state,
+                   t.account::uuid, t.requests, t.prompt, t.completion, t.uncached, t.cache_read, t.cache_write, t.output,
+                   t.reasoning, t.list::numeric, t.charge::numeric
+            FROM unnest(?::text[], ?::int4[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
+                        ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::text[],
                         ?::text[])
                  AS t(ns, day, model, provider, variant, api_key, kind, state, account, requests, prompt, completion,
                       uncached, cache_read, cache_write, output, reasoning, list, charge)
@@ -92,27 +95,51 @@ final class DailyRollup {
             return;
         }
         int n = sums.size();
-        String[][] cols = new String[19][n];
-        int i = 0;
+        String[][] keys = new String[7][n];
+        int[] days = new int[n];
+        String[] accounts = new String[n];
+        long[][] counts = new long[8][n];
+        String[] list = new String[n];
+        String[] charge = new String[n];
         List<Map.Entry<Key, Sums>> sorted = new ArrayList<>(sums.entrySet());
         sorted.sort(Map.Entry.comparingByKey());
-        for (Map.Entry<Key, Sums> e : sorted) {
-            Key k = e.getKey();
-            Sums s = e.getValue();
-            List<String> row = List.of(k.namespaceId(), k.day().toString(), k.servedModelId(), k.providerId(), k.variant(),
-                    k.apiKeyId(), k.discountKind(), k.pricingState(), s.accountId.toString(), Long.toString(s.requests),
-                    Long.toString(s.prompt), Long.toString(s.completion), Long.toString(s.uncached),
-                    Long.toString(s.cacheRead), Long.toString(s.cacheWrite), Long.toString(s.output),
-                    Long.toString(s.reasoning), s.list.toPlainString(), s.charge.toPlainString());
-            for (int col = 0; col < row.size(); col++) {
-                cols[col][i] = row.get(col);
-            }
-            i++;
+        for (int i = 0; i < n; i++) {
+            Key k = sorted.get(i).getKey();
+            Sums s = sorted.get(i).getValue();
+            keys[0][i] = k.namespaceId();
+            days[i] = Math.toIntExact(k.day().toEpochDay());
+            keys[1][i] = k.servedModelId();
+            keys[2][i] = k.providerId();
+            keys[3][i] = k.variant();
+            keys[4][i] = k.apiKeyId();
+            keys[5][i] = k.discountKind();
+            keys[6][i] = k.pricingState();
+            accounts[i] = s.accountId.toString();
+            counts[0][i] = s.requests;
+            counts[1][i] = s.prompt;
+            counts[2][i] = s.completion;
+            counts[3][i] = s.uncached;
+            counts[4][i] = s.cacheRead;
+            counts[5][i] = s.cacheWrite;
+            counts[6][i] = s.output;
+            counts[7][i] = s.reasoning;
+            list[i] = s.list.toPlainString();
+            charge[i] = s.charge.toPlainString();
         }
         try (PreparedStatement ps = c.prepareStatement(UPSERT)) {
-            for (int col = 0; col < cols.length; col++) {
-                ps.setArray(col + 1, c.createArrayOf("text", cols[col]));
+            int p = 1;
+            ps.setArray(p++, c.createArrayOf("text", keys[0]));
+            // Primitive arrays: the driver sends them in PostgreSQL's binary array format.
+            ps.setObject(p++, days);
+            for (int k = 1; k < keys.length; k++) {
+                ps.setArray(p++, c.createArrayOf("text", keys[k]));
             }
+            ps.setArray(p++, c.createArrayOf("text", accounts));
+            for (long[] column : counts) {
+                ps.setObject(p++, column);
+            }
+            ps.setArray(p++, c.createArrayOf("text", list));
+            ps.setArray(p++, c.createArrayOf("text", charge));
             ps.executeUpdate();
         }
     }

@@ -13,8 +13,12 @@ import ai.bitrouter.billing.pricing.PricingResult;
 import ai.bitrouter.billing.pricing.PricingState;
 import ai.bitrouter.billing.pricing.Rates;
 
-/** The pricing columns of a ledger row, derived from a {@link PricingResult} in one place. */
-record LedgerRow(String state, String reason, BigDecimal charge, BigDecimal list, String discountKind,
+/**
+ * The pricing columns of a ledger row, derived from a {@link PricingResult} in one place. {@code variant} is the
+ * requested model's suffix ({@code discount}, ...) or null: worked out once here, since the ledger row and the rollup
+ * key both need it.
+ */
+record LedgerRow(String variant, String state, String reason, BigDecimal charge, BigDecimal list, String discountKind,
         BigDecimal discountPercent, String priceBasis, Long tierAbove, String effectiveRatesJson, String catalogVersion,
         String policyVersion, boolean anomaly, long uncachedInput, long output) {
 
@@ -24,7 +28,7 @@ record LedgerRow(String state, String reason, BigDecimal charge, BigDecimal list
         }
         Buckets b = r.buckets().orElse(new Buckets(Math.max(0, prompt - cacheRead - cacheWrite), cacheRead, cacheWrite,
                 Math.max(0, completion - reasoning), reasoning));
-        return new LedgerRow(r.state().wireName(), r.reason().orElse(null), r.charge().map(Money::microUsd).orElse(null),
+        return new LedgerRow(r.requestedModel().variant().map(v -> v.suffix()).orElse(null), r.state().wireName(), r.reason().orElse(null), r.charge().map(Money::microUsd).orElse(null),
                 r.listAmount().map(Money::microUsd).orElse(null), r.discount().kind().wireName(),
                 r.discount().percentage().percent(), r.priceBasis().map(p -> p.wireName()).orElse(null),
                 r.contextTierAbove().isPresent() ? r.contextTierAbove().getAsLong() : null,

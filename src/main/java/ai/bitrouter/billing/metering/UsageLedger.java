@@ -12,7 +12,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -98,7 +97,7 @@ public class UsageLedger {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         // Sorted by request id: two batches written at the same time take their index locks in the same order.
         List<PricedEvent> sorted = new ArrayList<>(events);
-        sorted.sort(Comparator.comparing(p -> p.event().requestId()));
+        sorted.sort((a, b) -> a.event().requestId().compareTo(b.event().requestId()));
         // The first occurrence of an id in the batch is the one that may be inserted; later ones are repeats of it.
         Map<String, PricedEvent> firsts = new LinkedHashMap<>();
         List<PricedEvent> repeats = new ArrayList<>();
@@ -241,7 +240,7 @@ public class UsageLedger {
             LedgerRow row = p.row();
             // In COLUMNS order.
             copy.row(COLUMNS.length).text(e.requestId()).text(e.namespaceId()).uuid(p.accountId()).text(e.apiKeyId())
-                    .text(e.model()).text(variant(p)).text(e.servedModelId()).text(e.providerId()).text(e.status())
+                    .text(e.model()).text(row.variant()).text(e.servedModelId()).text(e.providerId()).text(e.status())
                     .text(e.errorCode()).text(e.fundingSource()).bool(e.streamed()).timestamptz(e.startedAt())
                     .timestamptz(e.completedAt()).timestamptz(e.time()).int8(e.promptTokens())
                     .int8(e.completionTokens()).int8(e.cacheReadTokens()).int8(e.cacheWriteTokens())
@@ -252,10 +251,6 @@ public class UsageLedger {
                     .bool(row.anomaly()).timestamptz(row.priced() ? now : null).bytea(e.payloadSha256())
                     .int4(p.partition()).int8(p.offset());
         }
-    }
-
-    private static String variant(PricedEvent p) {
-        return p.result().requestedModel().variant().map(x -> x.suffix()).orElse(null);
     }
 
     private static Set<String> insertOnConflict(Connection c, List<String[]> values) throws SQLException {
@@ -284,7 +279,7 @@ public class UsageLedger {
         UsageEvent e = p.event();
         LedgerRow row = p.row();
         return new String[] { e.requestId(), e.namespaceId(), p.accountId().toString(), e.apiKeyId(), e.model(),
-                variant(p), e.servedModelId(),
+                row.variant(), e.servedModelId(),
                 e.providerId(), e.status(), e.errorCode(), e.fundingSource(), str(e.streamed()), str(e.startedAt()),
                 str(e.completedAt()), e.time().toString(), Long.toString(e.promptTokens()),
                 Long.toString(e.completionTokens()), Long.toString(e.cacheReadTokens()),
@@ -317,7 +312,7 @@ public class UsageLedger {
     private static void addToRollup(DailyRollup rollup, PricedEvent p, LedgerRow row) {
         UsageEvent e = p.event();
         rollup.add(new DailyRollup.Key(e.namespaceId(), LedgerRow.day(e.time()), orEmpty(e.servedModelId()),
-                orEmpty(e.providerId()), p.result().requestedModel().variant().map(v -> v.suffix()).orElse(""),
+                orEmpty(e.providerId()), orEmpty(row.variant()),
                 orEmpty(e.apiKeyId()), row.discountKind(), row.state()), p.accountId(), e.promptTokens(),
                 e.completionTokens(), row.uncachedInput(), e.cacheReadTokens(), e.cacheWriteTokens(), row.output(),
                 e.reasoningTokens(), row.list(), row.charge());

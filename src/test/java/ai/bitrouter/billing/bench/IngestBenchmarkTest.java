@@ -217,6 +217,9 @@ class IngestBenchmarkTest {
         r.append("\n==================== ingestion benchmark ====================\n");
         r.append(String.format("machine            %d cores, %s, JDK %s%n", Runtime.getRuntime().availableProcessors(),
                 cpuModel(), System.getProperty("java.version")));
+        // The JVM options that change what is measured (heap, JIT thresholds, GC), so that a run says how it ran.
+        r.append(String.format("jvm options        %s%n", String.join(" ", ManagementFactory.getRuntimeMXBean()
+                .getInputArguments().stream().filter(a -> a.startsWith("-X")).toList())));
         r.append(String.format("consumer           %s consumer(s), %s batches in flight, max.poll.records=%s, topic partitions=%d%n",
                 consumers, inFlight, maxPollRecords, m.partitions()));
         r.append(String.format("events             %,d sent (%,d bytes), %,d ledger rows, %,d dead letters, %,d re-sends%n",

@@ -23,29 +23,14 @@ final class DailyRollup {
         // (its inner calls see eight different comparators, so the JIT does not inline them).
         @Override
         public int compareTo(Key o) {
-            int c = namespaceId.compareTo(o.namespaceId);
-            if (c == 0) {
-                c = day.compareTo(o.day);
+            int c;
+            if ((c = namespaceId.compareTo(o.namespaceId)) != 0 || (c = day.compareTo(o.day)) != 0
+                    || (c = servedModelId.compareTo(o.servedModelId)) != 0 || (c = providerId.compareTo(o.providerId)) != 0
+                    || (c = variant.compareTo(o.variant)) != 0 || (c = apiKeyId.compareTo(o.apiKeyId)) != 0
+                    || (c = discountKind.compareTo(o.discountKind)) != 0) {
+                return c;
             }
-            if (c == 0) {
-                c = servedModelId.compareTo(o.servedModelId);
-            }
-            if (c == 0) {
-                c = providerId.compareTo(o.providerId);
-            }
-            if (c == 0) {
-                c = variant.compareTo(o.variant);
-            }
-            if (c == 0) {
-                c = apiKeyId.compareTo(o.apiKeyId);
-            }
-            if (c == 0) {
-                c = discountKind.compareTo(o.discountKind);
-            }
-            if (c == 0) {
-                c = pricingState.compareTo(o.pricingState);
-            }
-            return c;
+            return pricingState.compareTo(o.pricingState);
         }
     }
 

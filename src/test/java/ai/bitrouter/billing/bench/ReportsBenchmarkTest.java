@@ -254,7 +254,11 @@ class ReportsBenchmarkTest {
         }
     }
 
-    /** Builds {@code usage_daily} from the ledger rows that match {@code condition}, grouped as metering groups them. */
+    /**
+     * Builds {@code usage_daily} from the ledger rows that match {@code condition}, grouped as metering groups them.
+     * ("WHERE " is outside the text block: a text block drops the space before its closing quotes, which had glued the
+     * keyword to the condition and broken both report benchmarks' seeds.)
+     */
     static String rollupFromLedger(String condition) {
         return """
                 INSERT INTO usage_daily (namespace_id, day, served_model_id, provider_id, variant, api_key_id,
@@ -266,8 +270,7 @@ class ReportsBenchmarkTest {
                        count(*), sum(prompt_tokens), sum(completion_tokens), sum(uncached_input_tokens),
                        sum(cache_read_tokens), sum(cache_write_tokens), sum(output_tokens), sum(reasoning_tokens),
                        sum(list_micro_usd), sum(charge_micro_usd)
-                FROM usage_records WHERE """ + condition + """
-
-                GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9""";
+                FROM usage_records
+                """ + "WHERE " + condition + "\nGROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9";
     }
 }

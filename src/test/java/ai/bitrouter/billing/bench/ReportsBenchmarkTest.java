@@ -238,7 +238,7 @@ class ReportsBenchmarkTest {
             s.execute("CREATE INDEX usage_records_ns_time_idx ON usage_records (namespace_id, event_time DESC)");
             s.execute("CREATE INDEX usage_records_parked_idx ON usage_records (event_time) WHERE pricing_state = 'unknown'");
             long t3 = System.nanoTime();
-            int rollup = s.executeUpdate(rollupFromLedger("namespace_id LIKE 'ns_bench%'"));
+            int rollup = s.executeUpdate(RollupFixture.rollupFromLedger("namespace_id LIKE 'ns_bench%'"));
             long t4 = System.nanoTime();
             s.execute("VACUUM ANALYZE usage_records");
             s.execute("VACUUM ANALYZE usage_daily");
@@ -252,25 +252,5 @@ class ReportsBenchmarkTest {
                         (t5 - t0) / 1e9));
             }
         }
-    }
-
-    /**
-     * Builds {@code usage_daily} from the ledger rows that match {@code condition}, grouped as metering groups them.
-     * ("WHERE " is outside the text block: a text block drops the space before its closing quotes, which had glued the
-     * keyword to the condition and broken both report benchmarks' seeds.)
-     */
-    static String rollupFromLedger(String condition) {
-        return """
-                INSERT INTO usage_daily (namespace_id, day, served_model_id, provider_id, variant, api_key_id,
-                    discount_kind, pricing_state, account_id, requests, prompt_tokens, completion_tokens,
-                    uncached_input_tokens, cache_read_tokens, cache_write_tokens, output_tokens, reasoning_tokens,
-                    list_micro_usd, charge_micro_usd)
-                SELECT namespace_id, (event_time AT TIME ZONE 'UTC')::date, served_model_id, provider_id,
-                       coalesce(variant, ''), coalesce(api_key_id, ''), discount_kind, pricing_state, account_id,
-                       count(*), sum(prompt_tokens), sum(completion_tokens), sum(uncached_input_tokens),
-                       sum(cache_read_tokens), sum(cache_write_tokens), sum(output_tokens), sum(reasoning_tokens),
-                       sum(list_micro_usd), sum(charge_micro_usd)
-                FROM usage_records
-                """ + "WHERE " + condition + "\nGROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9";
     }
 }

@@ -133,7 +133,7 @@ class ReportsLatencyProbeTest {
                            decode(md5('%1$s' || g), 'hex'), now()
                     FROM (SELECT g, (ARRAY['a/m1','a/m2','b/m3','c/m4','d/m5','e/m6'])[g %% 6 + 1] AS m
                           FROM generate_series(1, 6000) g) x""".formatted(ns, t.accountId()));
-            s.executeUpdate(ReportsBenchmarkTest.rollupFromLedger("namespace_id = '" + ns + "'"));
+            s.executeUpdate(RollupFixture.rollupFromLedger("namespace_id = '" + ns + "'"));
             s.execute("ANALYZE usage_records");
             s.execute("ANALYZE usage_daily");
         }

@@ -28,7 +28,8 @@ record LedgerRow(String variant, String state, String reason, BigDecimal charge,
         }
         Buckets b = r.buckets().orElse(new Buckets(Math.max(0, prompt - cacheRead - cacheWrite), cacheRead, cacheWrite,
                 Math.max(0, completion - reasoning), reasoning));
-        return new LedgerRow(r.requestedModel().variant().map(v -> v.suffix()).orElse(null), r.state().wireName(), r.reason().orElse(null), r.charge().map(Money::microUsd).orElse(null),
+        return new LedgerRow(r.requestedModel().variant().map(v -> v.suffix()).orElse(null), r.state().wireName(),
+                r.reason().orElse(null), r.charge().map(Money::microUsd).orElse(null),
                 r.listAmount().map(Money::microUsd).orElse(null), r.discount().kind().wireName(),
                 r.discount().percentage().percent(), r.priceBasis().map(p -> p.wireName()).orElse(null),
                 r.contextTierAbove().isPresent() ? r.contextTierAbove().getAsLong() : null,

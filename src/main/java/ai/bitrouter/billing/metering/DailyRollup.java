@@ -75,11 +75,11 @@ final class DailyRollup {
             SELECT t.ns, DATE '1970-01-01' + t.day, t.model, t.provider, t.variant, t.api_key, t.kind, t.state,
                    t.account::uuid, t.requests, t.prompt, t.completion, t.uncached, t.cache_read, t.cache_write, t.output,
                    t.reasoning, t.list::numeric, t.charge::numeric
-            FROM unnest(?::text[], ?::int4[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
-                        ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::text[],
-                        ?::text[])
-                 AS t(ns, day, model, provider, variant, api_key, kind, state, account, requests, prompt, completion,
-                      uncached, cache_read, cache_write, output, reasoning, list, charge)
+            FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
+                        ?::text[], ?::int4[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[], ?::int8[],
+                        ?::int8[])
+                 AS t(ns, model, provider, variant, api_key, kind, state, account, list, charge, day, requests, prompt,
+                      completion, uncached, cache_read, cache_write, output, reasoning)
             ON CONFLICT (namespace_id, day, served_model_id, provider_id, variant, api_key_id, discount_kind, pricing_state)
             DO UPDATE SET requests = d.requests + EXCLUDED.requests,
                           prompt_tokens = d.prompt_tokens + EXCLUDED.prompt_tokens,
@@ -98,26 +98,26 @@ final class DailyRollup {
             return;
         }
         int n = sums.size();
-        String[][] keys = new String[7][n];
+        // In the statement's unnest order: ten text columns, the days, eight counts.
+        String[][] texts = new String[10][n];
         int[] days = new int[n];
-        String[] accounts = new String[n];
         long[][] counts = new long[8][n];
-        String[] list = new String[n];
-        String[] charge = new String[n];
         List<Map.Entry<Key, Sums>> sorted = new ArrayList<>(sums.entrySet());
         sorted.sort(Map.Entry.comparingByKey());
         for (int i = 0; i < n; i++) {
             Key k = sorted.get(i).getKey();
             Sums s = sorted.get(i).getValue();
-            keys[0][i] = k.namespaceId();
+            texts[0][i] = k.namespaceId();
+            texts[1][i] = k.servedModelId();
+            texts[2][i] = k.providerId();
+            texts[3][i] = k.variant();
+            texts[4][i] = k.apiKeyId();
+            texts[5][i] = k.discountKind();
+            texts[6][i] = k.pricingState();
+            texts[7][i] = s.accountId.toString();
+            texts[8][i] = s.list.toPlainString();
+            texts[9][i] = s.charge.toPlainString();
             days[i] = Math.toIntExact(k.day().toEpochDay());
-            keys[1][i] = k.servedModelId();
-            keys[2][i] = k.providerId();
-            keys[3][i] = k.variant();
-            keys[4][i] = k.apiKeyId();
-            keys[5][i] = k.discountKind();
-            keys[6][i] = k.pricingState();
-            accounts[i] = s.accountId.toString();
             counts[0][i] = s.requests;
             counts[1][i] = s.prompt;
             counts[2][i] = s.completion;
@@ -126,23 +126,17 @@ final class DailyRollup {
             counts[5][i] = s.cacheWrite;
             counts[6][i] = s.output;
             counts[7][i] = s.reasoning;
-            list[i] = s.list.toPlainString();
-            charge[i] = s.charge.toPlainString();
         }
         try (PreparedStatement ps = c.prepareStatement(UPSERT)) {
             int p = 1;
-            ps.setArray(p++, c.createArrayOf("text", keys[0]));
+            for (String[] column : texts) {
+                ps.setArray(p++, c.createArrayOf("text", column));
+            }
             // Primitive arrays: the driver sends them in PostgreSQL's binary array format.
             ps.setObject(p++, days);
-            for (int k = 1; k < keys.length; k++) {
-                ps.setArray(p++, c.createArrayOf("text", keys[k]));
-            }
-            ps.setArray(p++, c.createArrayOf("text", accounts));
             for (long[] column : counts) {
                 ps.setObject(p++, column);
             }
-            ps.setArray(p++, c.createArrayOf("text", list));
-            ps.setArray(p++, c.createArrayOf("text", charge));
             ps.executeUpdate();
         }
     }

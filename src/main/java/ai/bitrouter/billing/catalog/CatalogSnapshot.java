@@ -97,6 +97,10 @@ public record CatalogSnapshot(SortedMap<String, ModelInfo> models, SortedMap<Str
             return Collections.unmodifiableMap(models);
         }
 
+        public Map<String, ProviderInfo> providers() {
+            return Collections.unmodifiableMap(providers);
+        }
+
         public CatalogSnapshot build() {
             return new CatalogSnapshot(models, providers, offers, official);
         }

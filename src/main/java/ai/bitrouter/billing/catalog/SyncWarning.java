@@ -19,6 +19,12 @@ public record SyncWarning(String code, String model, String provider, String mes
     public static final String UNKNOWN_PROVIDER = "unknown_provider";
     public static final String LISTING_DISAGREES = "listing_disagrees";
     public static final String LISTING_NOT_IN_MODELS = "listing_not_in_models";
+    /** A models.json model entry that could not be read; the previous version's model and offers are kept. */
+    public static final String SKIPPED_MODEL = "skipped_model";
+    /** A models.json offer that could not be read (e.g. an unparseable rate); the previous version's price is kept. */
+    public static final String SKIPPED_OFFER = "skipped_offer";
+    /** A providers.json entry or listing that could not be read; providers.json only describes, so nothing is kept. */
+    public static final String SKIPPED_ENTRY = "skipped_entry";
 
     public SyncWarning {
         Objects.requireNonNull(code, "code");

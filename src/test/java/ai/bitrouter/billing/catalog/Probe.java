@@ -15,11 +15,16 @@ public final class Probe {
 
     /** The upload body: fixture feed + this model, served by bitrouter and by openrouter at {@code openrouterIn}. */
     public String upload(String openrouterIn) {
+        return upload("0.75", openrouterIn);
+    }
+
+    /** The same with the self-hosted (bitrouter) input rate chosen too. */
+    public String upload(String bitrouterIn, String openrouterIn) {
         ObjectNode models = RegistryFixture.models();
         ObjectNode probe = ((ArrayNode) models.get("data")).addObject();
         probe.put("id", id).put("name", "Catalog test probe").put("family", "probe").put("open_weights", true);
         ArrayNode providers = probe.putArray("providers");
-        offer(providers, "bitrouter", new BigDecimal("0.75"), new BigDecimal("3"));
+        offer(providers, "bitrouter", new BigDecimal(bitrouterIn), new BigDecimal("3"));
         offer(providers, "openrouter", new BigDecimal(openrouterIn), new BigDecimal("4"));
         return RegistryFixture.upload(models, RegistryFixture.providers());
     }

@@ -25,6 +25,11 @@ final class FeedProblems {
         return problems.size();
     }
 
+    /** Every problem in one line, for a report entry. */
+    String joined() {
+        return String.join("; ", problems);
+    }
+
     void throwIfAny(String subject) {
         if (!problems.isEmpty()) {
             throw new FeedRejectedException(subject, problems);

@@ -34,6 +34,15 @@ public final class RegistryCatalogBuilder {
     }
 
     public Candidate build(RegistryFeed feed, PricingPolicy policy, Map<String, OfficialEntry> adminPrices) {
+        return build(feed, policy, CatalogSnapshot.EMPTY, adminPrices);
+    }
+
+    /**
+     * {@code previous}: the version this one is built on; an entry the feed had to skip keeps what it had there, so
+     * one unreadable offer in a new feed neither withdraws a model nor changes a price.
+     */
+    public Candidate build(RegistryFeed feed, PricingPolicy policy, CatalogSnapshot previous,
+                           Map<String, OfficialEntry> adminPrices) {
         List<SyncWarning> warnings = new ArrayList<>();
         CatalogSnapshot.Builder catalog = new CatalogSnapshot.Builder();
         feed.providers().forEach(p -> catalog.provider(new ProviderInfo(p.id(), p.name(), p.kind(), p.status(),
@@ -51,11 +60,51 @@ public final class RegistryCatalogBuilder {
                 catalog.offer(model.id(), listing.id(), listing.price());
             }
         }
+        keepSkipped(feed.skipped(), previous, catalog, warnings);
         crossCheck(feed, catalog, warnings);
         warnings.addAll(OfficialPrices.apply(catalog, vendors, policy, adminPrices));
         CatalogSnapshot snapshot = catalog.build();
         warnings.addAll(CatalogChecks.check(snapshot, policy));
         return new Candidate(snapshot, warnings);
+    }
+
+    private static void keepSkipped(List<RegistryFeed.Skipped> skipped, CatalogSnapshot previous,
+                                    CatalogSnapshot.Builder catalog, List<SyncWarning> warnings) {
+        for (RegistryFeed.Skipped s : skipped) {
+            if (!RegistryFeedParser.MODELS_FILE.equals(s.file())) {
+                warnings.add(new SyncWarning(SyncWarning.SKIPPED_ENTRY, s.model(), s.provider(),
+                        "providers.json entry skipped: " + s.reason()));
+            } else if (s.provider() == null) {
+                ModelInfo kept = s.model() == null || catalog.models().containsKey(s.model()) ? null
+                        : previous.models().get(s.model());
+                if (kept != null) {
+                    catalog.model(kept);
+                    previous.offersOf(kept.id()).forEach((key, price) -> keepOffer(key, price, previous, catalog));
+                }
+                warnings.add(new SyncWarning(SyncWarning.SKIPPED_MODEL, s.model(), null, "model entry skipped: "
+                        + s.reason() + (kept == null ? "; not in this version"
+                        : "; the previous version's model and offers are kept")));
+            } else {
+                OfferKey key = new OfferKey(s.model(), s.provider());
+                Optional<Price> kept = catalog.models().containsKey(s.model()) && !catalog.offers().containsKey(key)
+                        ? previous.offers().get(key) : null;
+                if (kept != null) {
+                    keepOffer(key, kept, previous, catalog);
+                }
+                warnings.add(new SyncWarning(SyncWarning.SKIPPED_OFFER, s.model(), s.provider(), "offer skipped: "
+                        + s.reason() + (kept == null ? "; not in this version"
+                        : "; the previous version's price is kept")));
+            }
+        }
+    }
+
+    private static void keepOffer(OfferKey key, Optional<Price> price, CatalogSnapshot previous,
+                                  CatalogSnapshot.Builder catalog) {
+        if (!catalog.providers().containsKey(key.providerId())) {
+            ProviderInfo described = previous.providers().get(key.providerId());
+            catalog.provider(described != null ? described : ProviderInfo.undescribed(key.providerId()));
+        }
+        catalog.offer(key.modelId(), key.providerId(), price);
     }
 
     private static void crossCheck(RegistryFeed feed, CatalogSnapshot.Builder catalog, List<SyncWarning> warnings) {

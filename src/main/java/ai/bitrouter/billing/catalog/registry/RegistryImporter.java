@@ -3,6 +3,7 @@ package ai.bitrouter.billing.catalog.registry;
 import ai.bitrouter.billing.catalog.CatalogConfig;
 import ai.bitrouter.billing.catalog.CatalogPublisher;
 import ai.bitrouter.billing.catalog.CatalogService;
+import ai.bitrouter.billing.catalog.CatalogSnapshot;
 import ai.bitrouter.billing.catalog.CatalogVersion;
 import ai.bitrouter.billing.catalog.OfficialEntry;
 import ai.bitrouter.billing.catalog.OfficialSource;
@@ -26,8 +27,9 @@ import java.util.stream.Collectors;
 
 /**
  * One registry import: read the feed, validate all of it, build the candidate catalog, publish it if it differs
- * from the latest version, and record the run with its report. A feed that fails validation is rejected whole
- * and the catalog in force stays as it was.
+ * from the latest version, and record the run with its report. Entries the parser had to skip are in the report's
+ * warnings and keep their previous version; a structurally broken feed is rejected whole and the catalog in force
+ * stays as it was.
  */
 @ApplicationScoped
 public class RegistryImporter {
@@ -93,7 +95,8 @@ public class RegistryImporter {
             CatalogPublisher.Publication publication = publisher.publish(
                     new CatalogPublisher.Request(VersionHeader.SOURCE_REGISTRY, o.note(), requestedBy,
                             o.effectiveFrom()),
-                    head -> builder.build(o.feed(), catalog.policyAt(effective), adminPrices(head)));
+                    head -> builder.build(o.feed(), catalog.policyAt(effective),
+                            head.map(CatalogVersion::snapshot).orElse(CatalogSnapshot.EMPTY), adminPrices(head)));
             SyncReport report = publication.report();
             runs.record(new ImportRuns.Run(null, started, Instant.now(), triggerName, origin, requestedBy,
                     report.outcome(), report.versionId(), null, RegistryJson.MAPPER.valueToTree(report)));

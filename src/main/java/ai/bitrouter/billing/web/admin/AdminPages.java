@@ -224,6 +224,7 @@ public class AdminPages {
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("r", r);
             row.put("report", pretty(r.report()));
+            row.put("skipped", skipped(r.report()));
             runs.add(row);
         }
         ParkedUsageResource.Parked parked = parkedApi.parked();
@@ -334,6 +335,24 @@ public class AdminPages {
         } catch (IllegalArgumentException e) {
             throw ApiException.notFound("not found");
         }
+    }
+
+    /** The report's skipped_* warnings: what an import left out, shown apart so that nobody has to read the JSON. */
+    private static List<Map<String, String>> skipped(JsonNode report) {
+        List<Map<String, String>> skipped = new ArrayList<>();
+        if (report != null) {
+            for (JsonNode w : report.path("warnings")) {
+                if (w.path("code").asText().startsWith("skipped_")) {
+                    Map<String, String> entry = new LinkedHashMap<>();
+                    entry.put("code", w.path("code").asText());
+                    entry.put("model", w.hasNonNull("model") ? w.get("model").asText() : null);
+                    entry.put("provider", w.hasNonNull("provider") ? w.get("provider").asText() : null);
+                    entry.put("message", w.path("message").asText());
+                    skipped.add(entry);
+                }
+            }
+        }
+        return skipped;
     }
 
     private static String pretty(JsonNode node) {

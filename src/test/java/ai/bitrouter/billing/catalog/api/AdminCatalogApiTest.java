@@ -80,10 +80,6 @@ class AdminCatalogApiTest {
         upload("{\"models\": {\"data\": [").statusCode(400)
                 .body("error", equalTo("bad_request"))
                 .body("error_description", containsString("request body: not valid JSON"));
-        upload(new Probe().upload("-1")).statusCode(400)
-                .body("error", equalTo("bad_request"))
-                .body("error_description", containsString("(openrouter).pricing.input_tokens.no_cache: a rate must "
-                        + "not be negative, got -1"));
         upload("{\"models\": {}}").statusCode(400)
                 .body("error_description", containsString("expected {\"models\": <models.json>"));
 
@@ -96,6 +92,30 @@ class AdminCatalogApiTest {
                 .body("data[0].trigger", equalTo("admin"))
                 .body("data[0].origin", equalTo("upload"))
                 .body("data[0].report.problems[0]", containsString("expected {\"models\""));
+    }
+
+    @Test
+    void aBadOfferIsSkippedKeepsItsPreviousPriceAndTheRunListsIt() {
+        Probe probe = new Probe();
+        upload(probe.upload("1.35")).statusCode(200).body("outcome", equalTo("created"));
+
+        // The same probe, now with a negative rate on one offer and a new price on the other.
+        upload(probe.upload("0.6", "-1")).statusCode(200)
+                .body("outcome", equalTo("created"))
+                .body("warnings.find { it.code == 'skipped_offer' }.model", equalTo(probe.id))
+                .body("warnings.find { it.code == 'skipped_offer' }.provider", equalTo("openrouter"))
+                .body("warnings.find { it.code == 'skipped_offer' }.message",
+                        containsString("(openrouter).pricing.input_tokens.no_cache: a rate must not be negative, "
+                                + "got -1; the previous version's price is kept"))
+                .body("changes.prices.changed.provider", hasItem("bitrouter"))
+                .body("changes.prices.changed.provider", org.hamcrest.Matchers.not(hasItem("openrouter")));
+
+        assertEquals(new java.math.BigDecimal("1.35"), catalog.current().orElseThrow().snapshot()
+                .listedPrice(probe.id, "openrouter").orElseThrow().base().noCache());
+        given().auth().oauth2(Tokens.admin()).queryParam("limit", 1).when().get("/v1/admin/catalog/imports").then()
+                .statusCode(200)
+                .body("data[0].outcome", equalTo("created"))
+                .body("data[0].report.warnings.code", hasItem("skipped_offer"));
     }
 
     @Test

@@ -28,6 +28,29 @@ class RegistryFeedParserTest {
         throw new AssertionError("the feed was accepted");
     }
 
+    /** The one entry the feed skipped; every other entry of the fixture must still be there. */
+    private static RegistryFeed.Skipped onlySkipped(RegistryFeed feed) {
+        assertEquals(1, feed.skipped().size(), () -> "skipped: " + feed.skipped());
+        return feed.skipped().get(0);
+    }
+
+    private static boolean lists(RegistryFeed feed, String model, String provider) {
+        return feed.models().stream().filter(m -> m.id().equals(model))
+                .anyMatch(m -> m.providers().stream().anyMatch(l -> l.id().equals(provider)));
+    }
+
+    /** A bad offer leaves its model and the rest of the feed in; only that offer is skipped, with the reason. */
+    private static void offerSkipped(RegistryFeed feed, String model, String provider, String... reason) {
+        RegistryFeed.Skipped skipped = onlySkipped(feed);
+        assertEquals(RegistryFeedParser.MODELS_FILE, skipped.file());
+        assertEquals(model, skipped.model());
+        assertEquals(provider, skipped.provider());
+        assertContains(skipped.reason(), reason);
+        assertEquals(RegistryFixture.MODELS, feed.models().size());
+        assertEquals(RegistryFixture.PROVIDERS, feed.providers().size());
+        assertTrue(!lists(feed, model, provider), "the skipped offer is not in the feed");
+    }
+
     @Test
     void theFixtureParsesWithExactRates() {
         RegistryFeed feed = parser.parse(RegistryFixture.modelsText(), RegistryFixture.providersText());
@@ -69,28 +92,23 @@ class RegistryFeedParserTest {
     }
 
     @Test
-    void aNegativeRateIsRejected() {
+    void aNegativeRateSkipsItsOffer() {
         ObjectNode models = RegistryFixture.models();
         RegistryFixture.pricing(RegistryFixture.model(models, "moonshotai/kimi-k2.6"), "bitrouter")
                 .with("input_tokens").put("no_cache", new BigDecimal("-0.7125"));
 
-        FeedRejectedException e = rejected(() -> parse(models, RegistryFixture.providers()));
-
-        assertEquals(1, e.problems().size());
-        assertContains(e.problems().get(0), "(moonshotai/kimi-k2.6)", "(bitrouter).pricing.input_tokens.no_cache",
-                "must not be negative, got -0.7125");
+        offerSkipped(parse(models, RegistryFixture.providers()), "moonshotai/kimi-k2.6", "bitrouter",
+                "(moonshotai/kimi-k2.6)", "(bitrouter).pricing.input_tokens.no_cache", "must not be negative, got -0.7125");
     }
 
     @Test
-    void aRateWrittenAsTextMustBeANumber() {
+    void aRateWrittenAsTextMustBeANumberOrItsOfferIsSkippedNeverPricedAtZero() {
         ObjectNode models = RegistryFixture.models();
         RegistryFixture.pricing(RegistryFixture.model(models, "moonshotai/kimi-k2.6"), "bitrouter")
                 .with("output_tokens").put("text", "three dollars");
 
-        FeedRejectedException e = rejected(() -> parse(models, RegistryFixture.providers()));
-
-        assertContains(e.getMessage(), "output_tokens.text: a rate must be a non-negative decimal number, "
-                + "got \"three dollars\"");
+        offerSkipped(parse(models, RegistryFixture.providers()), "moonshotai/kimi-k2.6", "bitrouter",
+                "output_tokens.text: a rate must be a non-negative decimal number, got \"three dollars\"");
     }
 
     @Test
@@ -108,13 +126,20 @@ class RegistryFeedParserTest {
     }
 
     @Test
-    void duplicateModelIdsAreRejected() {
+    void aDuplicateModelIdIsSkippedAndTheFirstEntryKept() {
         ObjectNode models = RegistryFixture.models();
-        ((ArrayNode) models.get("data")).add(RegistryFixture.model(models, "openai/gpt-5.4").deepCopy());
+        ObjectNode copy = RegistryFixture.model(models, "openai/gpt-5.4").deepCopy();
+        copy.put("name", "the second entry");
+        ((ArrayNode) models.get("data")).add(copy);
 
-        FeedRejectedException e = rejected(() -> parse(models, RegistryFixture.providers()));
+        RegistryFeed feed = parse(models, RegistryFixture.providers());
 
-        assertContains(e.getMessage(), "models.json data[9].id: duplicate id 'openai/gpt-5.4'");
+        RegistryFeed.Skipped skipped = onlySkipped(feed);
+        assertEquals("openai/gpt-5.4", skipped.model());
+        assertEquals(null, skipped.provider());
+        assertContains(skipped.reason(), "models.json data[9].id: duplicate id 'openai/gpt-5.4'");
+        assertEquals(RegistryFixture.MODELS, feed.models().size());
+        assertTrue(feed.models().stream().noneMatch(m -> m.name().equals("the second entry")));
     }
 
     @Test
@@ -124,9 +149,8 @@ class RegistryFeedParserTest {
                 "tencent").get("context_tiers").get(0);
         tier.remove("above_input_tokens");
 
-        FeedRejectedException e = rejected(() -> parse(models, RegistryFixture.providers()));
-
-        assertContains(e.getMessage(), "(tencent).pricing.context_tiers[0]: a context tier needs above_input_tokens");
+        offerSkipped(parse(models, RegistryFixture.providers()), "minimax/minimax-m3", "tencent",
+                "(tencent).pricing.context_tiers[0]: a context tier needs above_input_tokens");
     }
 
     @Test
@@ -139,10 +163,11 @@ class RegistryFeedParserTest {
         tiers.add(lower);
         tiers.add(lower.deepCopy());
 
-        FeedRejectedException e = rejected(() -> parse(models, RegistryFixture.providers()));
+        RegistryFeed feed = parse(models, RegistryFixture.providers());
 
-        assertEquals(2, e.problems().size());
-        e.problems().forEach(p -> assertContains(p, "thresholds must strictly increase"));
+        offerSkipped(feed, "minimax/minimax-m3", "tencent", "thresholds must strictly increase");
+        assertEquals(2, feed.skipped().get(0).reason().split("thresholds must strictly increase", -1).length - 1,
+                "both out-of-order tiers are named");
     }
 
     @Test
@@ -151,7 +176,7 @@ class RegistryFeedParserTest {
         ((ObjectNode) RegistryFixture.pricing(RegistryFixture.model(models, "minimax/minimax-m3"), "tencent")
                 .get("context_tiers").get(0)).put("above_input_tokens", new BigDecimal("512000.5"));
 
-        assertContains(rejected(() -> parse(models, RegistryFixture.providers())).getMessage(),
+        offerSkipped(parse(models, RegistryFixture.providers()), "minimax/minimax-m3", "tencent",
                 "above_input_tokens: must be a positive integer, got 512000.5");
     }
 
@@ -161,7 +186,7 @@ class RegistryFeedParserTest {
         RegistryFixture.pricing(RegistryFixture.model(models, "openai/gpt-5.4"), "openai")
                 .with("input_tokens").put("audio", 32);
 
-        assertContains(rejected(() -> parse(models, RegistryFixture.providers())).getMessage(),
+        offerSkipped(parse(models, RegistryFixture.providers()), "openai/gpt-5.4", "openai",
                 "(openai).pricing.input_tokens.audio: unknown field");
     }
 
@@ -174,7 +199,48 @@ class RegistryFeedParserTest {
     }
 
     @Test
-    void malformedIdsAndShapesAreRejectedTogether() {
+    void aMalformedModelIdSkipsThatModelOnly() {
+        ObjectNode models = RegistryFixture.models();
+        RegistryFixture.model(models, "openai/gpt-5.4").put("id", "OpenAI GPT 5.4");
+
+        RegistryFeed feed = parse(models, RegistryFixture.providers());
+
+        RegistryFeed.Skipped skipped = onlySkipped(feed);
+        assertEquals("OpenAI GPT 5.4", skipped.model());
+        assertContains(skipped.reason(), "'OpenAI GPT 5.4' is not a lower-case '<org>/<model>' id");
+        assertEquals(RegistryFixture.MODELS - 1, feed.models().size());
+    }
+
+    @Test
+    void anUnreadableOpenWeightsFlagSkipsTheModelRatherThanGuessingItsDiscount() {
+        ObjectNode models = RegistryFixture.models();
+        RegistryFixture.model(models, "moonshotai/kimi-k2.6").put("open_weights", "yes");
+
+        RegistryFeed feed = parse(models, RegistryFixture.providers());
+
+        RegistryFeed.Skipped skipped = onlySkipped(feed);
+        assertEquals("moonshotai/kimi-k2.6", skipped.model());
+        assertEquals(null, skipped.provider());
+        assertContains(skipped.reason(), "open_weights: must be true or false, got \"yes\"");
+        assertTrue(feed.models().stream().noneMatch(m -> m.id().equals("moonshotai/kimi-k2.6")));
+    }
+
+    @Test
+    void aBadProvidersJsonEntryIsSkippedAndTheModelsStillImport() {
+        ObjectNode providers = RegistryFixture.providers();
+        ((ObjectNode) providers.get("data").get(0)).put("byok", "sometimes");
+
+        RegistryFeed feed = parse(RegistryFixture.models(), providers);
+
+        RegistryFeed.Skipped skipped = onlySkipped(feed);
+        assertEquals(RegistryFeedParser.PROVIDERS_FILE, skipped.file());
+        assertContains(skipped.reason(), "byok: must be true or false");
+        assertEquals(RegistryFixture.MODELS, feed.models().size());
+        assertEquals(RegistryFixture.PROVIDERS - 1, feed.providers().size());
+    }
+
+    @Test
+    void aDocumentWithoutDataIsStillRejectedWhole() {
         ObjectNode models = RegistryFixture.models();
         RegistryFixture.model(models, "openai/gpt-5.4").put("id", "OpenAI GPT 5.4");
         ObjectNode providers = RegistryFixture.providers();
@@ -182,9 +248,17 @@ class RegistryFeedParserTest {
 
         FeedRejectedException e = rejected(() -> parse(models, providers));
 
-        assertEquals(2, e.problems().size());
-        assertContains(e.getMessage(), "providers.json: expected an object {\"data\": [...]}",
-                "'OpenAI GPT 5.4' is not a lower-case '<org>/<model>' id");
+        assertEquals(1, e.problems().size());
+        assertContains(e.getMessage(), "providers.json: expected an object {\"data\": [...]}");
+    }
+
+    @Test
+    void aFeedOfWhichNoModelCanBeReadIsRejectedWhole() {
+        ObjectNode models = RegistryFixture.models();
+        models.get("data").forEach(m -> ((ObjectNode) m).put("id", "Not An Id"));
+
+        assertContains(rejected(() -> parse(models, RegistryFixture.providers())).getMessage(),
+                "models.json: not one of the " + RegistryFixture.MODELS + " models could be read");
     }
 
     @Test

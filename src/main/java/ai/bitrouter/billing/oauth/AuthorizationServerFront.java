@@ -92,7 +92,7 @@ public class AuthorizationServerFront {
             }
             upstream.put("device_code", deviceCode);
             OAuthReply reply = keycloak.post(UpstreamAuthorizationServer.TOKEN, upstream);
-            return reply.isSuccess() ? withProvisionedNamespace(reply) : reply;
+            return reply.isSuccess() ? withProvisionedNamespace(withRefreshTokenLifetime(reply)) : reply;
         }
         if (REFRESH_TOKEN_GRANT.equals(grantType)) {
             String refreshToken = single(form, "refresh_token");
@@ -105,7 +105,7 @@ public class AuthorizationServerFront {
                 upstream.put("scope", scope);
             }
             OAuthReply reply = keycloak.post(UpstreamAuthorizationServer.TOKEN, upstream);
-            return reply.isSuccess() ? withKnownNamespace(reply) : reply;
+            return reply.isSuccess() ? withKnownNamespace(withRefreshTokenLifetime(reply)) : reply;
         }
         if (grantType == null || grantType.isBlank()) {
             return OAuthReply.error(400, "invalid_request", "grant_type is required");
@@ -183,6 +183,20 @@ public class AuthorizationServerFront {
         }
         return OAuthReply.error(500, "server_error", "signed in, but the billing account could not be set up; "
                 + "please sign in again");
+    }
+
+    /**
+     * CONTRACT §2: the CLI stops refreshing after {@code refresh_token_expires_in}. Keycloak says
+     * {@code refresh_expires_in}; 0 there means a refresh token without a lifetime of its own (offline), so then the
+     * field is left out, as the contract allows, rather than telling the client it has already expired.
+     */
+    static OAuthReply withRefreshTokenLifetime(OAuthReply reply) {
+        JsonNode lifetime = reply.body().path("refresh_expires_in");
+        if (lifetime.canConvertToLong() && lifetime.isIntegralNumber() && lifetime.longValue() > 0
+                && reply.body().hasNonNull("refresh_token")) {
+            reply.body().put("refresh_token_expires_in", lifetime.longValue());
+        }
+        return reply;
     }
 
     /** After a refresh: the account's first namespace when it is known (one indexed read; the CLI keeps its own). */

@@ -78,6 +78,11 @@ class DeviceLoginTest {
         assertEquals("Bearer", token.text("token_type"));
         assertTrue(token.body().path("expires_in").isInt());
         assertNotNull(token.refreshToken());
+        // CONTRACT §2: an integer the CLI stops refreshing after; Keycloak's own name for it is refresh_expires_in.
+        assertTrue(token.body().path("refresh_token_expires_in").isIntegralNumber(), token.rawBody());
+        assertTrue(token.body().path("refresh_token_expires_in").longValue() > 0, token.rawBody());
+        assertEquals(token.body().path("refresh_expires_in").longValue(),
+                token.body().path("refresh_token_expires_in").longValue());
         assertTrue(Set.of(token.scope().split(" ")).containsAll(List.of(SCOPES.split(" "))), token.scope());
         String namespaceId = token.text("namespace_id");
         assertTrue(namespaceId.matches(Ids.NAMESPACE_PATTERN), namespaceId);

@@ -171,6 +171,20 @@ class UpstreamAuthorizationServerTest {
     }
 
     @Test
+    void theRefreshTokenLifetimeIsPassedOnUnderTheContractsNameOnlyWhenItHasOne() {
+        ObjectNode session = JsonNodeFactory.instance.objectNode().put("refresh_token", "r").put("refresh_expires_in", 1800);
+        assertEquals(1800, AuthorizationServerFront.withRefreshTokenLifetime(new OAuthReply(200, session)).body()
+                .path("refresh_token_expires_in").asLong());
+        // Keycloak's 0 is "no lifetime of its own" (an offline token), not "already expired": the field stays out.
+        ObjectNode offline = JsonNodeFactory.instance.objectNode().put("refresh_token", "r").put("refresh_expires_in", 0);
+        assertFalse(AuthorizationServerFront.withRefreshTokenLifetime(new OAuthReply(200, offline)).body()
+                .has("refresh_token_expires_in"));
+        ObjectNode noRefresh = JsonNodeFactory.instance.objectNode().put("refresh_expires_in", 1800);
+        assertFalse(AuthorizationServerFront.withRefreshTokenLifetime(new OAuthReply(200, noRefresh)).body()
+                .has("refresh_token_expires_in"));
+    }
+
+    @Test
     void theSubjectIsReadFromTheIssuedAccessToken() {
         String payload = Base64.getUrlEncoder().withoutPadding()
                 .encodeToString("{\"sub\":\"u-1\",\"email\":\"a@b.c\"}".getBytes(StandardCharsets.UTF_8));

@@ -18,8 +18,9 @@ import io.quarkus.test.junit.QuarkusTest;
 
 /**
  * Refresh tokens rotate (realm {@code revokeRefreshToken: true}, {@code refreshTokenMaxReuse: 0}): through this
- * service's token endpoint, each refresh returns a new refresh token and the used one is refused the second time,
- * so a stolen refresh token is good for at most one use before the owner's next refresh exposes it.
+ * service's token endpoint, each refresh returns a new refresh token, the new one works, and the used one is refused
+ * the second time. Keycloak also treats that reuse as a theft signal and ends the client's session, so the newest
+ * refresh token stops working too: whoever holds a copy, thief or owner, is signed out and must sign in again.
  */
 @QuarkusTest
 class RefreshTokenRotationTest {
@@ -43,12 +44,22 @@ class RefreshTokenRotationTest {
         assertNotNull(second);
         assertNotEquals(first, second, "a refresh hands out a new refresh token");
 
+        TokenResponse next = cli.refresh(second, SCOPES);
+        assertEquals(200, next.status(), "the new refresh token works: " + next.rawBody());
+        given().auth().oauth2(next.accessToken()).when().get("/v1/namespaces/me/keys").then().statusCode(200);
+        String third = next.refreshToken();
+        assertNotEquals(second, third);
+
         TokenResponse reused = cli.refresh(first, SCOPES);
         assertEquals(400, reused.status(), reused.rawBody());
         assertEquals("invalid_grant", reused.error());
+        TokenResponse reusedAgain = cli.refresh(second, SCOPES);
+        assertEquals(400, reusedAgain.status(), reusedAgain.rawBody());
+        assertEquals("invalid_grant", reusedAgain.error());
 
-        TokenResponse next = cli.refresh(second, SCOPES);
-        assertEquals(200, next.status(), next.rawBody());
-        given().auth().oauth2(next.accessToken()).when().get("/v1/namespaces/me/keys").then().statusCode(200);
+        // The reuse ended the session: the newest refresh token is refused as well.
+        TokenResponse afterReuse = cli.refresh(third, SCOPES);
+        assertEquals(400, afterReuse.status(), afterReuse.rawBody());
+        assertEquals("invalid_grant", afterReuse.error());
     }
 }

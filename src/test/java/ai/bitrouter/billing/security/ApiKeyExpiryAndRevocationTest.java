@@ -79,7 +79,8 @@ class ApiKeyExpiryAndRevocationTest {
                 + "\"}").then().statusCode(400).body("error", equalTo("bad_request"))
                 .body("error_description", equalTo("expires_at must be in the future"));
         create(token, "{\"name\":\"garbled\",\"scopes\":[\"keys:read\"],\"expires_at\":\"next tuesday\"}")
-                .then().statusCode(400).body("error", equalTo("bad_request"));
+                .then().statusCode(400).body("error", equalTo("bad_request"))
+                .body("error_description", equalTo("invalid value for expires_at"));
         given().auth().oauth2(token).when().get("/v1/namespaces/me/keys").then().statusCode(200)
                 .body("data.size()", equalTo(0));
     }

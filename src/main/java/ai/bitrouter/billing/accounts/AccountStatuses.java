@@ -59,11 +59,6 @@ public class AccountStatuses {
                 : Optional.empty();
     }
 
-    /** Drops what this instance holds for {@code ownerSubject} (after a change made through this instance). */
-    public void forget(String ownerSubject) {
-        bySubject.remove(ownerSubject);
-    }
-
     private Optional<String> read(String ownerSubject) {
         try (Connection c = dataSource.getConnection();
                 PreparedStatement ps = c.prepareStatement("SELECT status FROM accounts WHERE owner_subject = ?")) {

@@ -31,20 +31,27 @@ public class AccountProvisioner {
     EntityManager em;
 
     /**
-     * The subject's account and first namespace, creating them if needed. {@code email} is recorded only when the
-     * account is created (the token's e-mail is informational; billing contacts are managed elsewhere).
+     * The subject's account and first namespace, creating them if needed.
+     *
+     * <p>The account's e-mail becomes the Stripe customer's e-mail (invoices are sent there), so only an address
+     * Keycloak has verified is recorded: anyone can type someone else's address at sign-up. An unverified one is
+     * ignored and the account has no e-mail until a sign-in whose token says {@code email_verified}; then it is
+     * filled in once (an e-mail already on the account is never replaced from a token).
      */
     @Transactional
-    public Provisioned provision(String subject, String email) {
+    public Provisioned provision(String subject, String email, boolean emailVerified) {
         if (subject == null || subject.isBlank()) {
             throw new IllegalArgumentException("a subject is required");
         }
+        String verified = emailVerified && email != null && !email.isBlank() ? email : null;
+        // The DO UPDATE only ever fills a missing e-mail, so a sign-in without a verified one locks nothing.
         em.createNativeQuery("""
                 INSERT INTO accounts (id, owner_subject, email) VALUES (?1, ?2, ?3)
-                ON CONFLICT (owner_subject) DO NOTHING""")
+                ON CONFLICT (owner_subject) DO UPDATE SET email = excluded.email
+                 WHERE accounts.email IS NULL AND excluded.email IS NOT NULL""")
                 .setParameter(1, UUID.randomUUID())
                 .setParameter(2, subject)
-                .setParameter(3, email)
+                .setParameter(3, verified)
                 .executeUpdate();
         UUID accountId = (UUID) em.createNativeQuery("SELECT id FROM accounts WHERE owner_subject = ?1", UUID.class)
                 .setParameter(1, subject)

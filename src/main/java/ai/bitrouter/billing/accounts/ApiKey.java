@@ -40,6 +40,10 @@ public class ApiKey extends PanacheEntityBase {
     @Column(name = "last_used_at", insertable = false, updatable = false)
     public Instant lastUsedAt;
 
+    /** Null: valid until revoked. After this instant the key is refused like a revoked one. */
+    @Column(name = "expires_at", updatable = false)
+    public Instant expiresAt;
+
     @Column(name = "revoked_at")
     public Instant revokedAt;
 

@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
@@ -31,9 +32,16 @@ public class ApiKeyService {
     public record Created(ApiKey key, ApiKeyCredential credential) {
     }
 
-    /** A key that authenticated: what the request may do and on behalf of whom. */
+    /**
+     * A key that authenticated: what the request may do and on behalf of whom. {@code accountStatus} is read in the
+     * same query as the key, so a suspended or closed account's keys are refused (403) from the next request on.
+     */
     public record Authenticated(String keyId, String namespaceId, UUID accountId, String ownerSubject,
-            Set<String> scopes) {
+            Set<String> scopes, String accountStatus) {
+    }
+
+    /** A revoked key and the keys it had minted that were revoked with it (directly or through each other). */
+    public record Revocation(ApiKey key, List<String> cascaded) {
     }
 
     @Inject
@@ -48,11 +56,20 @@ public class ApiKeyService {
      */
     @Transactional
     public Created create(String namespaceId, String name, Collection<String> scopes, String createdBy) {
+        return create(namespaceId, name, scopes, null, createdBy);
+    }
+
+    /** As {@link #create(String, String, Collection, String)}, for a key refused after {@code expiresAt} (null: never). */
+    @Transactional
+    public Created create(String namespaceId, String name, Collection<String> scopes, Instant expiresAt,
+            String createdBy) {
         // The namespace row lock makes the cap exact when keys are created concurrently.
         em.createNativeQuery("SELECT id FROM namespaces WHERE id = ?1 FOR UPDATE", String.class)
                 .setParameter(1, namespaceId)
                 .getSingleResult();
-        long active = ApiKey.count("namespaceId = ?1 and revokedAt is null", namespaceId);
+        // An expired key can no longer be used, so it does not hold a place under the cap.
+        long active = ApiKey.count("namespaceId = ?1 and revokedAt is null and (expiresAt is null or expiresAt > ?2)",
+                namespaceId, Instant.now());
         if (active >= MAX_ACTIVE_KEYS_PER_NAMESPACE) {
             throw ApiException.conflict("this namespace already has " + MAX_ACTIVE_KEYS_PER_NAMESPACE
                     + " active API keys; revoke one first");
@@ -65,6 +82,7 @@ public class ApiKeyService {
         key.scopes = scopes.stream().sorted().distinct().toArray(String[]::new);
         key.secretSha256 = credential.secretSha256();
         key.createdBy = createdBy;
+        key.expiresAt = expiresAt;
         key.persist();
         em.flush();
         em.refresh(key); // created_at is the database's
@@ -80,9 +98,13 @@ public class ApiKeyService {
      * Revokes an active key of {@code namespaceId}; empty when there is none with that id there (unknown, already
      * revoked, or another namespace's: the caller cannot tell these apart). One conditional UPDATE, so two
      * concurrent revocations cannot both report success.
+     *
+     * <p>The active keys the key minted ({@code created_by = 'key:<id>'}), and those they minted in turn, are revoked
+     * in the same transaction: a leaked key's holder may have minted keys with it, and revoking the leaked key must
+     * not leave them working. An expired key still counts as a minter (expiry does not undo what it minted).
      */
     @Transactional
-    public Optional<ApiKey> revoke(String namespaceId, String keyId) {
+    public Optional<Revocation> revoke(String namespaceId, String keyId) {
         int updated = em.createNativeQuery("""
                 UPDATE api_keys SET revoked_at = now() WHERE id = ?1 AND namespace_id = ?2 AND revoked_at IS NULL""")
                 .setParameter(1, keyId)
@@ -91,13 +113,30 @@ public class ApiKeyService {
         if (updated == 0) {
             return Optional.empty();
         }
+        // Keys mint only in their own namespace, so the descendants are in it too; the namespace condition keeps
+        // a created_by text that happens to match from reaching further. UNION (not ALL) ends on a cycle.
+        @SuppressWarnings("unchecked")
+        List<String> cascaded = em.createNativeQuery("""
+                WITH RECURSIVE minted(id) AS (
+                    SELECT id FROM api_keys WHERE created_by = 'key:' || ?1 AND namespace_id = ?2
+                    UNION
+                    SELECT k.id FROM api_keys k JOIN minted m ON k.created_by = 'key:' || m.id
+                     WHERE k.namespace_id = ?2
+                )
+                UPDATE api_keys SET revoked_at = now()
+                 WHERE id IN (SELECT id FROM minted) AND revoked_at IS NULL
+                RETURNING id""", String.class)
+                .setParameter(1, keyId)
+                .setParameter(2, namespaceId)
+                .getResultList();
         ApiKey key = ApiKey.findById(keyId);
         em.refresh(key);
-        return Optional.of(key);
+        return Optional.of(new Revocation(key, cascaded.stream().sorted().toList()));
     }
 
     /**
-     * Checks a presented key: one primary-key read, the hash compared in constant time. On success the key's
+     * Checks a presented key: one primary-key read (joined to its account, for the account's status), the hash
+     * compared in constant time. A revoked key and a key past its {@code expires_at} are not found. On success the key's
      * {@code last_used_at} is written at most about once a minute (a write per request would double the cost of
      * every authenticated call); a failed attempt writes nothing.
      */
@@ -112,11 +151,12 @@ public class ApiKeyService {
             boolean touch;
             try (PreparedStatement ps = c.prepareStatement("""
                     SELECT k.secret_sha256, k.namespace_id, k.scopes, n.account_id, a.owner_subject,
-                           (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute') AS stale
+                           (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute') AS stale,
+                           a.status
                     FROM api_keys k
                     JOIN namespaces n ON n.id = k.namespace_id
                     JOIN accounts a ON a.id = n.account_id
-                    WHERE k.id = ? AND k.revoked_at IS NULL""")) {
+                    WHERE k.id = ? AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())""")) {
                 ps.setString(1, credential.id());
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next() || !credential.matches(rs.getBytes(1))) {
@@ -125,7 +165,7 @@ public class ApiKeyService {
                     Array scopes = rs.getArray(3);
                     result = new Authenticated(credential.id(), rs.getString(2),
                             rs.getObject(4, UUID.class), rs.getString(5),
-                            Set.copyOf(Arrays.asList((String[]) scopes.getArray())));
+                            Set.copyOf(Arrays.asList((String[]) scopes.getArray())), rs.getString(7));
                     touch = rs.getBoolean(6);
                 }
             }

@@ -165,10 +165,11 @@ public class AuthorizationServerFront {
         }
         String subject = claims.get().path("sub").asText(null);
         String email = claims.get().path("email").asText(null);
+        boolean emailVerified = claims.get().path("email_verified").asBoolean(false);
         RuntimeException last = null;
         for (int attempt = 1; attempt <= PROVISIONING_ATTEMPTS; attempt++) {
             try {
-                AccountProvisioner.Provisioned p = provisioner.provision(subject, email);
+                AccountProvisioner.Provisioned p = provisioner.provision(subject, email, emailVerified);
                 reply.body().put("namespace_id", p.namespaceId());
                 return reply;
             } catch (RuntimeException e) {

@@ -33,7 +33,7 @@ public class ApiKeyIdentityProvider implements IdentityProvider<ApiKeyAuthentica
                     .orElseThrow(() -> new AuthenticationFailedException("invalid or revoked API key"));
             return QuarkusSecurityIdentity.builder()
                     .setPrincipal(new ApiKeyPrincipal(key.keyId(), key.namespaceId(), key.accountId(),
-                            key.ownerSubject(), key.scopes()))
+                            key.ownerSubject(), key.scopes(), key.accountStatus()))
                     .addPermissionsAsString(key.scopes())
                     .build();
         });

@@ -14,12 +14,13 @@ import io.quarkus.security.identity.SecurityIdentity;
  * account within one namespace.
  *
  * @param subject      the Keycloak subject: the user's, or for an API key the owner of its account
+ * @param emailVerified the token's {@code email_verified}: only a verified e-mail may become the billing e-mail
  * @param scopes       the granted scopes: the token's {@code scope} claim, or the key's scopes
  * @param roles        realm roles; always empty for an API key
  * @param apiKey       the key, when the caller is one
  */
-public record Caller(Kind kind, String subject, String username, String email, Set<String> scopes, Set<String> roles,
-        Optional<ApiKeyPrincipal> apiKey) {
+public record Caller(Kind kind, String subject, String username, String email, boolean emailVerified,
+        Set<String> scopes, Set<String> roles, Optional<ApiKeyPrincipal> apiKey) {
 
     public enum Kind {
         USER, API_KEY
@@ -44,7 +45,7 @@ public record Caller(Kind kind, String subject, String username, String email, S
             return Optional.empty();
         }
         if (identity.getPrincipal() instanceof ApiKeyPrincipal key) {
-            return Optional.of(new Caller(Kind.API_KEY, key.ownerSubject(), null, null,
+            return Optional.of(new Caller(Kind.API_KEY, key.ownerSubject(), null, null, false,
                     key.scopes(), Set.of(), Optional.of(key)));
         }
         if (identity.getPrincipal() instanceof JsonWebToken jwt && jwt.getSubject() != null) {
@@ -53,8 +54,14 @@ public record Caller(Kind kind, String subject, String username, String email, S
                     ? Set.copyOf(Arrays.asList(s.trim().split("\\s+")))
                     : Set.of();
             return Optional.of(new Caller(Kind.USER, jwt.getSubject(), jwt.getClaim("preferred_username"),
-                    jwt.getClaim("email"), scopes, Set.copyOf(identity.getRoles()), Optional.empty()));
+                    jwt.getClaim("email"), isTrue(jwt.getClaim("email_verified")), scopes,
+                    Set.copyOf(identity.getRoles()), Optional.empty()));
         }
         return Optional.empty();
+    }
+
+    /** A boolean claim arrives as a Boolean or as a JSON-P value, depending on how the token was parsed. */
+    private static boolean isTrue(Object claim) {
+        return claim instanceof Boolean b ? b : claim != null && "true".equals(claim.toString());
     }
 }

@@ -19,6 +19,10 @@ public class DevBanner {
     @ConfigProperty(name = "quarkus.http.port", defaultValue = "8080")
     int port;
 
+    /** Health, metrics and the API docs are on the management port (application.properties). */
+    @ConfigProperty(name = "quarkus.management.port", defaultValue = "9000")
+    int managementPort;
+
     @ConfigProperty(name = "bitrouter.devstack.keycloak-url")
     Optional<String> keycloak;
 
@@ -30,6 +34,7 @@ public class DevBanner {
 
     void started(@Observes StartupEvent ev) {
         String base = "http://localhost:" + port;
+        String management = "http://localhost:" + managementPort;
         LOG.infof("""
 
                 ==== BitRouter Cloud Billing (dev) =====================================
@@ -43,6 +48,6 @@ public class DevBanner {
                   PostgreSQL     %s   (postgres / postgres)
                   Kafka          %s
                 ========================================================================
-                """, base, base, base, base, keycloak.orElse("(external)"), base, jdbc.orElse("?"), kafka.orElse("?"));
+                """, management, management, management, base, keycloak.orElse("(external)"), base, jdbc.orElse("?"), kafka.orElse("?"));
     }
 }

@@ -65,7 +65,7 @@ public class WebSession {
             return existing.get();
         }
         Caller c = caller();
-        provisioner.provision(c.subject(), c.email());
+        provisioner.provision(c.subject(), c.email(), c.emailVerified());
         return Account.<Account> findByOwner(c.subject()).orElseThrow();
     }
 

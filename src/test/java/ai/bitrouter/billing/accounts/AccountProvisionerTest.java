@@ -42,7 +42,7 @@ class AccountProvisionerTest {
             for (int i = 0; i < threads; i++) {
                 results.add(pool.submit(() -> {
                     start.await();
-                    return provisioner.provision(subject, "race@test.bitrouter.local");
+                    return provisioner.provision(subject, "race@test.bitrouter.local", true);
                 }));
             }
             start.countDown();
@@ -78,7 +78,7 @@ class AccountProvisionerTest {
             n.persist();
         });
         assertEquals(new AccountProvisioner.Provisioned(accountId, namespaceId),
-                provisioner.provision(subject, "someone@test.bitrouter.local"));
+                provisioner.provision(subject, "someone@test.bitrouter.local", true));
         assertEquals(1L, count("SELECT count(*) FROM namespaces WHERE account_id = ?1", accountId));
     }
 
@@ -87,10 +87,10 @@ class AccountProvisionerTest {
         String first = "first-" + UUID.randomUUID();
         String second = "second-" + UUID.randomUUID();
         assertTrue(provisioner.find(first).isEmpty());
-        AccountProvisioner.Provisioned a = provisioner.provision(first, null);
-        AccountProvisioner.Provisioned b = provisioner.provision(second, null);
+        AccountProvisioner.Provisioned a = provisioner.provision(first, null, false);
+        AccountProvisioner.Provisioned b = provisioner.provision(second, null, false);
         assertTrue(!a.accountId().equals(b.accountId()) && !a.namespaceId().equals(b.namespaceId()));
-        assertThrows(IllegalArgumentException.class, () -> provisioner.provision(" ", null));
+        assertThrows(IllegalArgumentException.class, () -> provisioner.provision(" ", null, false));
     }
 
     private static long count(String sql, Object parameter) {

@@ -55,6 +55,10 @@ class ReportsLatencyProbeTest {
     @TestHTTPResource("/")
     URL base;
 
+    /** Health is on the management port (application.properties). */
+    @TestHTTPResource(value = "/", management = true)
+    URL management;
+
     @Test
     void whereTheTimeOfAReportRequestGoes() throws Exception {
         TestAccounts.Tenant t = TestAccounts.create(db);
@@ -78,7 +82,8 @@ class ReportsLatencyProbeTest {
         names.add("HTTP settlement of an unknown id (auth + namespaces + 1 PK read)");
         probes.add(() -> get(http, "v1/requests/req_none/settlement", key));
         names.add("HTTP /q/health/live (no auth, no DB)");
-        probes.add(() -> get(http, "q/health/live", null));
+        String live = URI.create(management.toString()).resolve("/q/health/live").toString();
+        probes.add(() -> getAbsolute(http, live));
         names.add("ApiKeyService.authenticate");
         probes.add(() -> keys.authenticate(key).orElseThrow());
         names.add("Namespace.findById in a JTA transaction (requireOwned)");
@@ -104,6 +109,15 @@ class ReportsLatencyProbeTest {
             System.out.printf("[latency-probe] %-70s p50 %6.3f ms  p90 %6.3f ms  p99 %6.3f ms%n", names.get(p),
                     n[REQUESTS / 2] / 1e6, n[(int) (REQUESTS * 0.9)] / 1e6, n[(int) (REQUESTS * 0.99)] / 1e6);
         }
+    }
+
+    private static String getAbsolute(HttpClient http, String url) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new AssertionError(url + " -> " + r.statusCode() + " " + r.body());
+        }
+        return r.body();
     }
 
     private static String get(HttpClient http, String path, String key) throws Exception {

@@ -2,6 +2,7 @@ package ai.bitrouter.billing.deploy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -49,7 +50,8 @@ class ManifestValidationTest {
     static final List<String> REQUIRED_ENV = List.of(
             "QUARKUS_DATASOURCE_JDBC_URL", "QUARKUS_DATASOURCE_USERNAME", "QUARKUS_DATASOURCE_PASSWORD",
             "KAFKA_BOOTSTRAP_SERVERS", "QUARKUS_OIDC_AUTH_SERVER_URL", "BITROUTER_OAUTH_PUBLIC_BASE_URL",
-            "BITROUTER_STRIPE_API_KEY", "BITROUTER_STRIPE_WEBHOOK_SECRET");
+            "BITROUTER_STRIPE_API_KEY", "BITROUTER_STRIPE_WEBHOOK_SECRET", "BITROUTER_WEB_CLIENT_SECRET",
+            "BITROUTER_WEB_CSRF_SECRET");
     /** Names of settings whose value is a credential: only ever a reference to a secret. */
     static final Pattern SECRET_NAME = Pattern.compile("(?i).*(PASSWORD|SECRET|API_KEY|TOKEN|CREDENTIAL).*");
     /** Shapes of real credentials that must never appear in a committed file. */
@@ -195,26 +197,118 @@ class ManifestValidationTest {
     }
 
     @Test
-    void probesPointAtTheServicesHealthEndpoints() throws IOException {
+    void probesAndMetricsAreOnTheManagementPort() throws IOException {
         JsonNode c = billingContainer();
         assertEquals("/q/health/live", c.path("livenessProbe").path("httpGet").path("path").asText());
         assertEquals("/q/health/ready", c.path("readinessProbe").path("httpGet").path("path").asText());
         assertEquals("/q/health/live", c.path("startupProbe").path("httpGet").path("path").asText());
-        // The probes' port is the container's HTTP port, which is the service's (Quarkus's default 8080 unless set).
+        // Health, metrics and OpenAPI are served on the management interface (application.properties), so the probes
+        // and Prometheus use its port, the one the service listens on in production.
         Properties app = applicationProperties();
+        assertEquals("true", app.getProperty("quarkus.management.enabled"), "the management interface is on");
+        int managementPort = Integer.parseInt(app.getProperty("quarkus.management.port", "9000"));
         int httpPort = Integer.parseInt(app.getProperty("quarkus.http.port", "8080"));
+        assertNotEquals(httpPort, managementPort);
         for (String probe : List.of("livenessProbe", "readinessProbe", "startupProbe")) {
-            assertEquals(httpPort, containerPort(c, c.path(probe).path("httpGet").path("port")), probe + " port");
+            assertEquals(managementPort, containerPort(c, c.path(probe).path("httpGet").path("port")), probe + " port");
         }
-        // Prometheus scrapes the Micrometer endpoint.
         JsonNode annotations = one("Deployment", "bitrouter-billing").path("spec").path("template").path("metadata")
                 .path("annotations");
         assertEquals("/q/metrics", annotations.path("prometheus.io/path").asText());
-        assertEquals(Integer.toString(httpPort), annotations.path("prometheus.io/port").asText());
+        assertEquals(Integer.toString(managementPort), annotations.path("prometheus.io/port").asText());
         // The Service and the PDB select the Deployment's pods.
         JsonNode labels = one("Deployment", "bitrouter-billing").path("spec").path("template").path("metadata").path("labels");
         assertSelects(one("Service", "bitrouter-billing").path("spec").path("selector"), labels);
         assertSelects(one("PodDisruptionBudget", "bitrouter-billing").path("spec").path("selector").path("matchLabels"), labels);
+    }
+
+    @Test
+    void theIngressCannotReachTheManagementPort() throws IOException {
+        JsonNode c = billingContainer();
+        int managementPort = Integer.parseInt(applicationProperties().getProperty("quarkus.management.port", "9000"));
+        // No port of any Service selecting the pods leads to the management port...
+        JsonNode labels = one("Deployment", "bitrouter-billing").path("spec").path("template").path("metadata").path("labels");
+        Map<String, JsonNode> servicesOfPods = new java.util.HashMap<>();
+        for (JsonNode svc : all("Service")) {
+            JsonNode selector = svc.path("spec").path("selector");
+            boolean selects = selector.size() > 0 && selector.properties().stream()
+                    .allMatch(e -> e.getValue().asText().equals(labels.path(e.getKey()).asText()));
+            if (!selects) {
+                continue;
+            }
+            servicesOfPods.put(svc.path("metadata").path("name").asText(), svc);
+            for (JsonNode port : svc.path("spec").path("ports")) {
+                JsonNode target = port.has("targetPort") ? port.path("targetPort") : port.path("port");
+                assertNotEquals(managementPort, containerPort(c, target),
+                        "Service " + svc.path("metadata").path("name").asText() + " exposes the management port");
+            }
+        }
+        assertFalse(servicesOfPods.isEmpty(), "the API has a Service");
+        // ...and every Ingress backend is one of the API's Service ports (by name or number), never anything else.
+        for (JsonNode ingress : all("Ingress")) {
+            List<JsonNode> backends = new ArrayList<>();
+            if (ingress.path("spec").has("defaultBackend")) {
+                backends.add(ingress.path("spec").path("defaultBackend"));
+            }
+            for (JsonNode rule : ingress.path("spec").path("rules")) {
+                rule.path("http").path("paths").forEach(path -> backends.add(path.path("backend")));
+            }
+            assertFalse(backends.isEmpty());
+            for (JsonNode backend : backends) {
+                JsonNode svc = servicesOfPods.get(backend.path("service").path("name").asText());
+                assertNotNull(svc, "the Ingress routes only to the API's Service: " + backend);
+                JsonNode wanted = backend.path("service").path("port");
+                boolean known = false;
+                for (JsonNode port : svc.path("spec").path("ports")) {
+                    known |= wanted.has("name") ? port.path("name").asText().equals(wanted.path("name").asText())
+                            : port.path("port").asInt() == wanted.path("number").asInt();
+                }
+                assertTrue(known, "Ingress backend port " + wanted + " is a port of the Service");
+            }
+        }
+    }
+
+    @Test
+    void theSettingsReplicasShareAndTheRealmImportNeedsAreRequired() throws IOException {
+        // Secrets by reference and never optional: a missing Secret stops the pod instead of starting it without.
+        JsonNode env = billingContainer().path("env");
+        for (String name : List.of("BITROUTER_WEB_CSRF_SECRET", "BITROUTER_WEB_CLIENT_SECRET")) {
+            JsonNode ref = null;
+            for (JsonNode v : env) {
+                if (v.path("name").asText().equals(name)) {
+                    ref = v.path("valueFrom").path("secretKeyRef");
+                }
+            }
+            assertNotNull(ref, name);
+            assertFalse(ref.path("name").asText().isEmpty(), name + " comes from a Secret");
+            assertFalse(ref.path("optional").asBoolean(false), name + " is not optional");
+        }
+        // The realm import fills every placeholder of the realm file that has a dev fallback from a Secret.
+        JsonNode placeholders = one("KeycloakRealmImport", "bitrouter").path("spec").path("placeholders");
+        String realm = Files.readString(root.resolve("deploy/keycloak/bitrouter-realm.json"));
+        Matcher m = Pattern.compile("\\$\\{(BITROUTER_[A-Z_]+):").matcher(realm);
+        Set<String> used = new TreeSet<>();
+        while (m.find()) {
+            used.add(m.group(1));
+        }
+        assertTrue(used.containsAll(List.of("BITROUTER_BILLING_CLIENT_SECRET", "BITROUTER_WEB_CLIENT_SECRET",
+                "BITROUTER_WEB_REDIRECT_URI", "BITROUTER_WEB_REDIRECT_URI_LOOPBACK")), used.toString());
+        for (String variable : used) {
+            assertFalse(placeholders.path(variable).path("secret").path("name").asText().isEmpty(),
+                    "realm-import.yaml fills " + variable + " from a Secret");
+        }
+        // Compose: the same placeholders are required (${VAR:?...}) in Keycloak's environment, the CSRF key in the
+        // service's.
+        JsonNode services = compose().path("services");
+        for (String variable : used) {
+            String value = services.path("keycloak").path("environment").path(variable).asText();
+            assertTrue(value.contains(":?"), "compose keycloak requires " + variable + ": " + value);
+        }
+        assertTrue(services.path("billing").path("environment").path("BITROUTER_WEB_CSRF_SECRET").asText()
+                .contains(":?"), "compose billing requires BITROUTER_WEB_CSRF_SECRET");
+        // Only the API port is published; health is checked on the management port.
+        assertEquals("[\"127.0.0.1:8080:8080\"]", services.path("billing").path("ports").toString());
+        assertTrue(services.path("billing").path("healthcheck").toString().contains("localhost:9000/q/health/ready"));
     }
 
     // --- Kafka --------------------------------------------------------------------------------------------------------

@@ -37,6 +37,8 @@ final class ServiceProcess implements AutoCloseable {
 
     final String name;
     final int httpPort;
+    /** Health is on the management port (application.properties). */
+    final int managementPort;
     final Path log;
     private final Map<String, String> properties;
     private Process process;
@@ -48,6 +50,8 @@ final class ServiceProcess implements AutoCloseable {
         this.log = Path.of(System.getProperty("faults.logs", "target/faults")).resolve(name + ".log");
         this.properties = new LinkedHashMap<>(properties);
         this.properties.put("quarkus.http.port", Integer.toString(httpPort));
+        this.managementPort = freePort();
+        this.properties.put("quarkus.management.port", Integer.toString(managementPort));
     }
 
     /** A child for {@code stack}, consuming {@code topic} in consumer group {@code group}, plus {@code extra}. */
@@ -68,6 +72,10 @@ final class ServiceProcess implements AutoCloseable {
         p.put("quarkus.datasource.jdbc.max-size", "8");
         // Jobs only where a test asks for them: they would add load and log lines to the other tests.
         p.put("bitrouter.scheduling.enabled", "false");
+        // The prod profile refuses to start without these (system.ProductionConfigCheck); test values.
+        p.put("bitrouter.web.csrf-secret", "fault-tests-csrf-secret-0123456789abcdef");
+        p.put("quarkus.oidc.web.credentials.secret", "fault-tests-web-client-secret");
+        p.put("bitrouter.oauth.public-base-url", "https://billing.faults.test");
         p.putAll(extra);
         return new ServiceProcess(name, p);
     }
@@ -130,7 +138,7 @@ final class ServiceProcess implements AutoCloseable {
     /** The HTTP status of {@code /q/health/<check>}, or -1 if the service does not answer. */
     int health(String check) {
         try {
-            HttpRequest r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/q/health/" + check))
+            HttpRequest r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/q/health/" + check))
                     .timeout(Duration.ofSeconds(3)).GET().build();
             return HTTP.send(r, HttpResponse.BodyHandlers.discarding()).statusCode();
         } catch (IOException e) {

@@ -4,6 +4,8 @@ import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.URI;
+import java.net.URL;
 import java.time.Duration;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -19,6 +21,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
 import ai.bitrouter.billing.testsupport.TestAccounts;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 
@@ -50,8 +53,18 @@ class MeteringMetricsTest {
         return found ? total : -1;
     }
 
-    static String scrape() {
-        return given().get("/q/metrics").then().statusCode(200).extract().asString();
+    /** The management port (application.properties): metrics are not served on the API port. */
+    @TestHTTPResource(value = "/", management = true)
+    URL management;
+
+    String scrape() {
+        return given().get(URI.create(management.toString()).resolve("/q/metrics")).then().statusCode(200)
+                .extract().asString();
+    }
+
+    @Test
+    void metricsAreNotOnTheApiPort() {
+        given().get("/q/metrics").then().statusCode(404);
     }
 
     @Test

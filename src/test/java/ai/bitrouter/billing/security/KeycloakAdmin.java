@@ -55,6 +55,11 @@ public final class KeycloakAdmin {
      * verified e-mail and names, so the sign-in goes straight to the consent page.
      */
     public User createUser(String prefix) {
+        return createUser(prefix, true);
+    }
+
+    /** As {@link #createUser(String)}, with the e-mail marked verified or not (the realm does not force it). */
+    public User createUser(String prefix, boolean emailVerified) {
         String username = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
         String password = "pw-" + UUID.randomUUID();
         String email = username + "@test.bitrouter.local";
@@ -62,7 +67,7 @@ public final class KeycloakAdmin {
         rep.put("username", username);
         rep.put("enabled", true);
         rep.put("email", email);
-        rep.put("emailVerified", true);
+        rep.put("emailVerified", emailVerified);
         rep.put("firstName", "Test");
         rep.put("lastName", prefix);
         ObjectNode credential = rep.putArray("credentials").addObject();
@@ -73,6 +78,13 @@ public final class KeycloakAdmin {
         expect(r, 201);
         String location = r.headers().firstValue("Location").orElseThrow();
         return new User(location.substring(location.lastIndexOf('/') + 1), username, password, email);
+    }
+
+    /** Marks the user's e-mail verified (or not), as Keycloak does when the user follows the verification link. */
+    public void setEmailVerified(String userId, boolean verified) {
+        ObjectNode rep = JSON.createObjectNode();
+        rep.put("emailVerified", verified);
+        expect(send(admin("PUT", "/admin/realms/" + REALM + "/users/" + userId, rep)), 204);
     }
 
     /** Creates a client in {@code realm}; returns its internal id. */

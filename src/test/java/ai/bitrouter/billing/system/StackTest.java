@@ -7,6 +7,8 @@ import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasItems;
 import static org.hamcrest.Matchers.nullValue;
 
+import java.net.URI;
+import java.net.URL;
 import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
@@ -16,15 +18,20 @@ import ai.bitrouter.billing.accounts.Namespace;
 import ai.bitrouter.billing.testsupport.DeviceFlowClient;
 import ai.bitrouter.billing.testsupport.Tokens;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 
 /** The service runs on the real servers: PostgreSQL behind Flyway, Kafka, and Keycloak's tokens. */
 @QuarkusTest
 class StackTest {
 
+    /** Health is on the management port (application.properties). */
+    @TestHTTPResource(value = "/", management = true)
+    URL management;
+
     @Test
     void readinessReportsAllThreeServersUp() {
-        given().when().get("/q/health/ready").then()
+        given().when().get(URI.create(management.toString()).resolve("/q/health/ready")).then()
                 .statusCode(200)
                 .body("status", equalTo("UP"))
                 .body("checks.name", hasItems("Database connections health check", "Kafka connection health check",

@@ -30,7 +30,8 @@ import jakarta.ws.rs.core.Response;
 /**
  * API keys of a namespace the caller owns ({@link NamespaceAccess}: another account's namespace is a 404).
  * Listing needs {@code keys:read}; creating and revoking {@code keys:write}. A person or a key may create keys, with
- * scopes it holds itself: asking for one it lacks is the same 403 as calling an endpoint that needs it.
+ * scopes it holds itself: asking for one it lacks is the same 403 as calling an endpoint that needs it. Revoking a
+ * key also revokes the keys it minted ({@link ApiKeyService#revoke}).
  */
 @Path("/v1/namespaces/{nsid}/keys")
 @Authenticated
@@ -46,26 +47,31 @@ public class ApiKeyResource {
     @Inject
     ApiKeyService keys;
 
-    public record CreateKeyRequest(String name, List<String> scopes) {
+    /** {@code expires_at} (CONTRACT section 4b): optional, in the future; the key is refused (401) after it. */
+    public record CreateKeyRequest(String name, List<String> scopes, @JsonProperty("expires_at") Instant expiresAt) {
     }
 
     /** The only response that ever contains the key itself. */
     public record CreatedKey(String id, String name, String key, List<String> scopes,
-            @JsonProperty("namespace_id") String namespaceId, @JsonProperty("created_at") Instant createdAt) {
+            @JsonProperty("namespace_id") String namespaceId, @JsonProperty("created_at") Instant createdAt,
+            @JsonProperty("expires_at") Instant expiresAt) {
     }
 
     public record KeyView(String id, String name, List<String> scopes, @JsonProperty("namespace_id") String namespaceId,
-            @JsonProperty("created_at") Instant createdAt, @JsonProperty("last_used_at") Instant lastUsedAt) {
+            @JsonProperty("created_at") Instant createdAt, @JsonProperty("last_used_at") Instant lastUsedAt,
+            @JsonProperty("expires_at") Instant expiresAt) {
 
         static KeyView of(ApiKey k) {
-            return new KeyView(k.id, k.name, List.of(k.scopes), k.namespaceId, k.createdAt, k.lastUsedAt);
+            return new KeyView(k.id, k.name, List.of(k.scopes), k.namespaceId, k.createdAt, k.lastUsedAt, k.expiresAt);
         }
     }
 
     public record KeyList(List<KeyView> data) {
     }
 
-    public record Revoked(String id, boolean deleted, @JsonProperty("revoked_at") Instant revokedAt) {
+    /** {@code also_revoked}: the keys this key had minted (and they in turn), revoked with it. */
+    public record Revoked(String id, boolean deleted, @JsonProperty("revoked_at") Instant revokedAt,
+            @JsonProperty("also_revoked") List<String> alsoRevoked) {
     }
 
     @POST
@@ -97,12 +103,15 @@ public class ApiKeyResource {
         for (String scope : scopes) {
             callers.requireScope(scope);
         }
+        if (body.expiresAt() != null && !body.expiresAt().isAfter(Instant.now())) {
+            throw ApiException.badRequest("expires_at must be in the future");
+        }
         String createdBy = caller.apiKey().map(k -> "key:" + k.keyId()).orElse(caller.subject());
-        ApiKeyService.Created created = keys.create(namespace.id, name, scopes, createdBy);
+        ApiKeyService.Created created = keys.create(namespace.id, name, scopes, body.expiresAt(), createdBy);
         ApiKey k = created.key();
         return Response.status(Response.Status.CREATED)
                 .entity(new CreatedKey(k.id, k.name, created.credential().plaintext(), List.of(k.scopes), k.namespaceId,
-                        k.createdAt))
+                        k.createdAt, k.expiresAt))
                 .build();
     }
 
@@ -118,7 +127,9 @@ public class ApiKeyResource {
     @RequireScope(Scopes.KEYS_WRITE)
     public Revoked revoke(@PathParam("nsid") String nsid, @PathParam("id") String id) {
         Namespace namespace = access.requireOwned(nsid);
-        ApiKey key = keys.revoke(namespace.id, id).orElseThrow(() -> ApiException.notFound("API key not found"));
-        return new Revoked(key.id, true, key.revokedAt);
+        ApiKeyService.Revocation revocation = keys.revoke(namespace.id, id)
+                .orElseThrow(() -> ApiException.notFound("API key not found"));
+        ApiKey key = revocation.key();
+        return new Revoked(key.id, true, key.revokedAt, revocation.cascaded());
     }
 }

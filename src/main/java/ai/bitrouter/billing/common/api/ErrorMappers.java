@@ -1,7 +1,13 @@
 package ai.bitrouter.billing.common.api;
 
+import java.util.stream.Collectors;
+
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
@@ -45,6 +51,21 @@ public class ErrorMappers {
             default -> e.getMessage();
         };
         return ApiError.response(status, description);
+    }
+
+    /**
+     * A body the endpoint cannot read as its JSON (a wrong type, an unreadable time): 400 naming the field, instead
+     * of the JSON provider's own 400 without the envelope.
+     */
+    @ServerExceptionMapper({ JsonProcessingException.class, MismatchedInputException.class })
+    public Response unreadableBody(JsonProcessingException e) {
+        String field = e instanceof JsonMappingException m
+                ? m.getPath().stream()
+                        .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                        .collect(Collectors.joining("."))
+                : "";
+        return ApiError.response(400, field.isEmpty() ? "the request body is not valid JSON"
+                : "invalid value for " + field);
     }
 
     @ServerExceptionMapper

@@ -7,6 +7,10 @@ import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasKey;
 import static org.hamcrest.Matchers.nullValue;
 
+import java.net.URI;
+import java.net.URL;
+
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 
@@ -87,11 +91,16 @@ class ModelsApiTest {
                 .body("error", equalTo("bad_request"));
     }
 
+    /** The OpenAPI document is on the management port (application.properties), not on the public API port. */
+    @TestHTTPResource(value = "/", management = true)
+    URL management;
+
     @Test
     void theEndpointsAreInTheOpenApiDocument() {
-        given().queryParam("format", "json").when().get("/q/openapi").then()
+        given().queryParam("format", "json").when().get(URI.create(management.toString()).resolve("/q/openapi")).then()
                 .statusCode(200)
                 .body("paths", hasKey("/v1/models"))
                 .body("paths.keySet()", hasItem("/v1/admin/catalog/imports"));
+        given().queryParam("format", "json").when().get("/q/openapi").then().statusCode(404);
     }
 }

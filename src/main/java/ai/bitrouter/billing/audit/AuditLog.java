@@ -8,7 +8,6 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.TreeSet;
 
 import javax.sql.DataSource;
 
@@ -18,7 +17,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import ai.bitrouter.billing.catalog.SyncReport;
-import ai.bitrouter.billing.metering.DeadLetterReplay;
 import ai.bitrouter.billing.metering.Repricer;
 import ai.bitrouter.billing.security.Caller;
 import ai.bitrouter.billing.security.CallerContext;
@@ -34,6 +32,8 @@ import jakarta.transaction.Transactional;
 @ApplicationScoped
 public class AuditLog {
 
+    /** Written by metering's dead-letter replay, after the broker acknowledged the re-published events. */
+    public static final String DEAD_LETTER_REPLAY = "usage.dead_letter.replay";
     public static final String DISCOUNT_GRANT = "discount.grant";
     public static final String DISCOUNT_REVOKE = "discount.revoke";
     public static final String OFFICIAL_PRICE_SET = "catalog.official_price.set";
@@ -41,7 +41,6 @@ public class AuditLog {
     public static final String USAGE_REPRICE = "usage.reprice";
     public static final String INVOICE_REPUSH = "invoice.repush";
     public static final String INVOICE_CLOSE = "invoice.close";
-    public static final String DEAD_LETTER_REPLAY = "usage.dead_letter.replay";
 
     @Inject
     DataSource dataSource;
@@ -117,21 +116,6 @@ public class AuditLog {
     public Repricer.Outcome repriced(Repricer.Outcome outcome) {
         record(USAGE_REPRICE, "usage", null, null, new RepriceCounts(outcome.repriced(), outcome.stillParked()), null);
         return outcome;
-    }
-
-    /**
-     * A replay of dead letters. The replay is a Kafka operation, not a database one: this row is written in its own
-     * transaction once every send was acknowledged, so it records what was re-published (a failed insert fails the
-     * request, and the operator sees it; re-running the replay is harmless, the ledger de-duplicates).
-     */
-    public DeadLetterReplay.Outcome deadLettersReplayed(String topic, DeadLetterReplay.Filter filter, int limit,
-            DeadLetterReplay.Outcome outcome) {
-        record(DEAD_LETTER_REPLAY, "dead_letter_topic", topic, null, new ReplayRecord(filter, limit, outcome),
-                "reasons " + (filter.reasons() == null ? "any" : String.join(",", new TreeSet<>(filter.reasons()))));
-        return outcome;
-    }
-
-    private record ReplayRecord(DeadLetterReplay.Filter filter, int limit, DeadLetterReplay.Outcome outcome) {
     }
 
     private record VersionRef(String version_id) {

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -42,6 +43,8 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import ai.bitrouter.billing.audit.AuditLog;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -97,6 +100,9 @@ public class DeadLetterReplay {
     @Inject
     UsageLedger ledger;
 
+    @Inject
+    AuditLog audit;
+
     private final UsageEventParser parser;
 
     @Inject
@@ -148,8 +154,14 @@ public class DeadLetterReplay {
         return new Inventory(scan.scanned, byReason, replayed[0], scan.complete);
     }
 
-    /** Re-publishes the matching dead letters, at most {@code limit} events; returns when every send is acknowledged. */
+    /**
+     * Re-publishes the matching dead letters, at most {@code limit} events, and returns when every send is
+     * acknowledged and the replay's audit row is written. {@code filter.reasons()} must name at least one reason.
+     */
     public Outcome replay(Filter filter, int limit) {
+        if (filter.reasons() == null || filter.reasons().isEmpty()) {
+            throw new IllegalArgumentException("a replay names the reasons it re-publishes");
+        }
         Map<String, Candidate> events = new LinkedHashMap<>();
         long[] matched = { 0 };
         long[] heldBytes = { 0 };
@@ -210,7 +222,17 @@ public class DeadLetterReplay {
         Outcome outcome = new Outcome(scan.scanned, matched[0], events.size(), toSend.size() - failed,
                 alreadyRecorded, exhausted, deferred, failed, scan.complete);
         LOG.infof("dead-letter replay: %s", outcome);
+        // The sends are Kafka's and cannot join a database transaction: the trace follows their acknowledgement, in
+        // a transaction of its own. If it cannot be written the request fails, though the events were re-published;
+        // a repeated replay re-publishes nothing recorded meanwhile and writes the row.
+        ReplayTrace trace = new ReplayTrace(filter, limit, outcome);
+        QuarkusTransaction.requiringNew().run(() -> audit.record(AuditLog.DEAD_LETTER_REPLAY, "dead_letter_topic",
+                deadLetterTopic, null, trace, "reasons " + String.join(",", new TreeSet<>(filter.reasons()))));
         return outcome;
+    }
+
+    /** The audit row's {@code after}: what was asked and what happened. */
+    private record ReplayTrace(Filter filter, int limit, Outcome outcome) {
     }
 
     private static final class Candidate {

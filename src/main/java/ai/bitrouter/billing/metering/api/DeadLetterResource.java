@@ -7,13 +7,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import ai.bitrouter.billing.audit.AuditLog;
 import ai.bitrouter.billing.common.api.ApiException;
 import ai.bitrouter.billing.metering.DeadLetterConfig;
 import ai.bitrouter.billing.metering.DeadLetterReplay;
@@ -30,7 +27,8 @@ import jakarta.ws.rs.core.MediaType;
 
 /**
  * Billing admins only: what is on the usage dead-letter topic, per reason, and re-publishing chosen dead letters to
- * the usage topic once their cause is fixed (docs/operations.md, "Dead letters: inspect and replay").
+ * the usage topic once their cause is fixed (docs/operations.md, "Dead letters: inspect and replay"). A replay is
+ * audited ({@code usage.dead_letter.replay}) by {@link DeadLetterReplay}.
  */
 @Path("/v1/admin/usage/dead-letters")
 @Produces(MediaType.APPLICATION_JSON)
@@ -47,13 +45,7 @@ public class DeadLetterResource {
     DeadLetterConfig config;
 
     @Inject
-    AuditLog audit;
-
-    @Inject
     ObjectMapper json;
-
-    @ConfigProperty(name = "mp.messaging.outgoing.usage-dlq.topic")
-    String deadLetterTopic;
 
     /** Counts by reason; every filter is optional ({@code reason} and {@code namespace} may be repeated). */
     @GET
@@ -81,8 +73,7 @@ public class DeadLetterResource {
         DeadLetterReplay.Filter filter = filter(reasons, names(strings(request, "namespaces"), "namespace"),
                 time(text(request, "since"), "since"), time(text(request, "until"), "until"));
         int limit = limit(request.get("limit"));
-        DeadLetterReplay.Outcome outcome = replay.replay(filter, limit);
-        return audit.deadLettersReplayed(deadLetterTopic, filter, limit, outcome);
+        return replay.replay(filter, limit);
     }
 
     private static DeadLetterReplay.Filter filter(Set<String> reasons, Set<String> namespaces, Instant since,

@@ -168,6 +168,9 @@ public class DeadLetterReplay {
         int[] held = { 0 };
         Scan scan = scan(filter.since(), r -> {
             String reason = header(r, "dlq-reason");
+            if (!filter.reasons().contains(reason)) {
+                return; // before parsing: most of the topic is usually other reasons
+            }
             UsageEvent event = event(r);
             String namespace = event != null ? event.namespaceId() : r.key();
             if (!filter.matches(reason, namespace, r.timestamp())) {
@@ -178,7 +181,9 @@ public class DeadLetterReplay {
             Candidate c = events.computeIfAbsent(sha256(value),
                     k -> new Candidate(event == null ? null : event.requestId()));
             c.replays = Math.max(c.replays, replayCount(r));
-            c.source = r;
+            // Where the latest copy is, not the record itself: only the events to send keep their bytes.
+            c.key = r.key();
+            c.source = r.topic() + "/" + r.partition() + "/" + r.offset();
             if (c.value == null && !c.deferred && c.replays < config.maxReplays()) {
                 if (held[0] < limit && heldBytes[0] + value.length <= MAX_HELD_BYTES) {
                     c.value = value;
@@ -238,7 +243,8 @@ public class DeadLetterReplay {
     private static final class Candidate {
         final String requestId;
         int replays;
-        ConsumerRecord<String, byte[]> source;
+        String key;
+        String source;
         byte[] value;
         boolean deferred;
 
@@ -258,13 +264,11 @@ public class DeadLetterReplay {
                 new ByteArraySerializer())) {
             List<Future<RecordMetadata>> sends = new ArrayList<>(toSend.size());
             for (Candidate c : toSend) {
-                ConsumerRecord<String, byte[]> from = c.source;
                 RecordHeaders headers = new RecordHeaders();
                 headers.add(REPLAY_COUNT, Integer.toString(c.replays + 1).getBytes(StandardCharsets.UTF_8));
-                headers.add(REPLAY_OF, (from.topic() + "/" + from.partition() + "/" + from.offset())
-                        .getBytes(StandardCharsets.UTF_8));
+                headers.add(REPLAY_OF, c.source.getBytes(StandardCharsets.UTF_8));
                 // The original key: the event lands on its namespace's partition, as a router would have sent it.
-                sends.add(producer.send(new ProducerRecord<>(usageTopic, null, from.key(), c.value, headers)));
+                sends.add(producer.send(new ProducerRecord<>(usageTopic, null, c.key, c.value, headers)));
             }
             long deadline = System.nanoTime() + SEND_TIMEOUT.toNanos();
             for (Future<RecordMetadata> send : sends) {

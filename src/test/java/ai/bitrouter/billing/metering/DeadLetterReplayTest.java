@@ -159,6 +159,28 @@ class DeadLetterReplayTest {
     }
 
     @Test
+    void aLimitDefersTheRestToTheNextCallWhichSkipsWhatWasRecorded() throws Exception {
+        String ns = freshNamespace();
+        for (int i = 0; i < 3; i++) {
+            send(ns, Events.in(ns).usage("{\"prompt_tokens\":1000,\"completion_tokens\":100}").json()); // 1,012.5
+        }
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .until(() -> n(inventory(ns), "by_reason.unknown_namespace") == 3);
+        createNamespace(ns);
+        String body = "{\"reasons\": [\"unknown_namespace\"], \"namespaces\": [\"" + ns + "\"], \"limit\": 2}";
+        JsonPath first = replay(body);
+        assertEquals(2, first.getInt("republished"));
+        assertEquals(1, first.getInt("deferred"));
+        await().atMost(Duration.ofSeconds(60)).until(() -> count(ns) == 2);
+        JsonPath second = replay(body);
+        assertEquals(2, second.getInt("already_recorded"));
+        assertEquals(1, second.getInt("republished"));
+        assertEquals(0, second.getInt("deferred"));
+        await().atMost(Duration.ofSeconds(60)).until(() -> count(ns) == 3);
+        assertEquals(0, new BigDecimal("3037.5").compareTo(total(ns)));
+    }
+
+    @Test
     void anEventWhoseCauseIsNotFixedIsReplayedAtMostMaxReplaysTimes() throws Exception {
         String ns = freshNamespace(); // never created
         Events e = Events.in(ns);

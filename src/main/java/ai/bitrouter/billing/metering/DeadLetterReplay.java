@@ -75,6 +75,8 @@ public class DeadLetterReplay {
     public static final String REPLAY_COUNT = "replay-count";
     /** On a re-published usage record: the dead letter it came from ({@code topic/partition/offset}). */
     public static final String REPLAY_OF = "replay-of";
+    /** On a dead letter whose value was cut to fit the topic: never re-published. */
+    static final String TRUNCATED = "dlq-truncated";
 
     /**
      * Payload bytes held for re-publishing in one request, whatever the limit: a limit of 10,000 events of up to
@@ -129,12 +131,13 @@ public class DeadLetterReplay {
     }
 
     /**
-     * The outcome of a replay, in events (distinct payloads) except {@code scanned} and {@code matched}, which count
-     * dead-letter records.
+     * The outcome of a replay, in events (distinct payloads) except {@code scanned}, {@code matched} and
+     * {@code truncated}, which count dead-letter records ({@code truncated}: matched but cut to fit the topic, so
+     * not re-published).
      */
     public record Outcome(long scanned, long matched, long events, long republished,
-            @JsonProperty("already_recorded") long alreadyRecorded, long exhausted, long deferred, long failed,
-            boolean complete) {
+            @JsonProperty("already_recorded") long alreadyRecorded, long exhausted, long deferred, long truncated,
+            long failed, boolean complete) {
     }
 
     public Inventory inventory(Filter filter) {
@@ -164,6 +167,7 @@ public class DeadLetterReplay {
         }
         Map<String, Candidate> events = new LinkedHashMap<>();
         long[] matched = { 0 };
+        long[] truncated = { 0 };
         long[] heldBytes = { 0 };
         int[] held = { 0 };
         Scan scan = scan(filter.since(), r -> {
@@ -177,6 +181,10 @@ public class DeadLetterReplay {
                 return;
             }
             matched[0]++;
+            if ("true".equals(header(r, TRUNCATED))) {
+                truncated[0]++; // the end of the value is lost: re-publishing it would send a different event
+                return;
+            }
             byte[] value = r.value() == null ? new byte[0] : r.value();
             Candidate c = events.computeIfAbsent(sha256(value),
                     k -> new Candidate(event == null ? null : event.requestId()));
@@ -225,7 +233,7 @@ public class DeadLetterReplay {
             failed = publish(toSend);
         }
         Outcome outcome = new Outcome(scan.scanned, matched[0], events.size(), toSend.size() - failed,
-                alreadyRecorded, exhausted, deferred, failed, scan.complete);
+                alreadyRecorded, exhausted, deferred, truncated[0], failed, scan.complete);
         LOG.infof("dead-letter replay: %s", outcome);
         // The sends are Kafka's and cannot join a database transaction: the trace follows their acknowledgement, in
         // a transaction of its own. If it cannot be written the request fails, though the events were re-published;

@@ -86,11 +86,14 @@ class DeadLetterReplayTest {
         send(ns, "{\"specversion\": \"1.0\", \"id\": "); // malformed_json, for this namespace by its key
         // A record a consumer bug dead-lettered: a valid event, kept under a reason of its own.
         Events bug = Events.in(ns).usage("{\"prompt_tokens\":4000,\"completion_tokens\":0}"); // 2,850
-        sendDeadLetter(ns, bug.json(), "unprocessable");
+        sendDeadLetter(ns, bug.json(), "unprocessable", false);
+        // A dead letter whose value was cut to fit the topic: matched, never re-published.
+        Events cut = Events.in(ns);
+        sendDeadLetter(ns, cut.json().substring(0, 120), "unknown_namespace", true);
 
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> {
             JsonPath inv = inventory(ns);
-            return n(inv, "by_reason.unknown_namespace") == 3 && n(inv, "by_reason.malformed_json") == 1
+            return n(inv, "by_reason.unknown_namespace") == 4 && n(inv, "by_reason.malformed_json") == 1
                     && n(inv, "by_reason.unprocessable") == 1;
         });
         // "since" reads from the first record at that time: nothing was dead-lettered in the future.
@@ -100,7 +103,8 @@ class DeadLetterReplayTest {
 
         createNamespace(ns);
         JsonPath first = replay("{\"reasons\": [\"unknown_namespace\"], \"namespaces\": [\"" + ns + "\"]}");
-        assertEquals(3, first.getInt("matched"));
+        assertEquals(4, first.getInt("matched"));
+        assertEquals(1, first.getInt("truncated"));
         assertEquals(3, first.getInt("events"));
         assertEquals(3, first.getInt("republished"));
         assertEquals(0, first.getInt("already_recorded"));
@@ -117,7 +121,7 @@ class DeadLetterReplayTest {
 
         // Again: the same dead letters are recorded now, so nothing is sent and nothing changes.
         JsonPath second = replay("{\"reasons\": [\"unknown_namespace\"], \"namespaces\": [\"" + ns + "\"]}");
-        assertEquals(3, second.getInt("matched"));
+        assertEquals(4, second.getInt("matched"));
         assertEquals(0, second.getInt("republished"));
         assertEquals(3, second.getInt("already_recorded"));
         // The ledger after a marker sent behind the replays on the namespace's partition: still three rows.
@@ -288,8 +292,12 @@ class DeadLetterReplayTest {
         producer.send(new ProducerRecord<>(TOPIC, key, value)).get();
     }
 
-    private void sendDeadLetter(String key, String value, String reason) throws Exception {
+    private void sendDeadLetter(String key, String value, String reason, boolean truncated) throws Exception {
         RecordHeaders h = new RecordHeaders();
+        if (truncated) {
+            h.add("dlq-truncated", "true".getBytes(StandardCharsets.UTF_8));
+            h.add("dlq-original-size", Integer.toString(value.length() * 2).getBytes(StandardCharsets.UTF_8));
+        }
         h.add("dlq-reason", reason.getBytes(StandardCharsets.UTF_8));
         h.add("dlq-detail", "IllegalStateException: a bug in the test's story".getBytes(StandardCharsets.UTF_8));
         h.add("dlq-original-topic", TOPIC.getBytes(StandardCharsets.UTF_8));

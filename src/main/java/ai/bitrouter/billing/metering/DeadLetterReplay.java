@@ -267,6 +267,9 @@ public class DeadLetterReplay {
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.CLIENT_ID_CONFIG, "bitrouter-dlq-replay");
+        // The client's 1 MiB default would refuse an event near the usage topic's size with the replay headers on;
+        // the broker's own limit (max.message.bytes) is what decides, and a refusal is counted as failed.
+        props.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 2 * 1024 * 1024);
         long failed = 0;
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),
                 new ByteArraySerializer())) {

@@ -32,6 +32,8 @@ import jakarta.transaction.Transactional;
 @ApplicationScoped
 public class AuditLog {
 
+    /** Written by metering's dead-letter replay, after the broker acknowledged the re-published events. */
+    public static final String DEAD_LETTER_REPLAY = "usage.dead_letter.replay";
     public static final String DISCOUNT_GRANT = "discount.grant";
     public static final String DISCOUNT_REVOKE = "discount.revoke";
     public static final String OFFICIAL_PRICE_SET = "catalog.official_price.set";

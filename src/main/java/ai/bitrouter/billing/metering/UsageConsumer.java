@@ -13,6 +13,7 @@ import java.util.function.Supplier;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
@@ -191,6 +192,11 @@ public class UsageConsumer {
         headers.add("dlq-original-topic", r.topic().getBytes(StandardCharsets.UTF_8));
         headers.add("dlq-original-partition", Integer.toString(r.partition()).getBytes(StandardCharsets.UTF_8));
         headers.add("dlq-original-offset", Long.toString(r.offset()).getBytes(StandardCharsets.UTF_8));
+        // A replayed record dead-lettered again keeps its count, which is what bounds how often it is replayed.
+        Header replays = r.headers().lastHeader(DeadLetterReplay.REPLAY_COUNT);
+        if (replays != null) {
+            headers.add(replays);
+        }
         CompletableFuture<Void> sent = new CompletableFuture<>();
         // The original bytes, as received: a value the parser refused as text must reach the topic unchanged.
         deadLetters.send(Message.of(r.value() == null ? new byte[0] : r.value())

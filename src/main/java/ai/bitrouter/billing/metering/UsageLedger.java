@@ -291,6 +291,15 @@ public class UsageLedger {
                 LedgerRow.hex(e.payloadSha256()), str(p.partition()), str(p.offset()) };
     }
 
+    /** Those of the given request ids that are in the ledger (the dead-letter replay skips them). */
+    public Set<String> recordedIds(Collection<String> ids) {
+        try (Connection c = dataSource.getConnection()) {
+            return recorded(c, ids).keySet();
+        } catch (SQLException e) {
+            throw new IllegalStateException("looking up recorded request ids failed", e);
+        }
+    }
+
     /** The payload digests of those of the given ids that are already in the ledger. */
     private static Map<String, byte[]> recorded(Connection c, Collection<String> ids) throws SQLException {
         Map<String, byte[]> recorded = new HashMap<>();

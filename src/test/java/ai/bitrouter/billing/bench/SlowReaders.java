@@ -280,6 +280,7 @@ public final class SlowReaders {
     private Reader read(int account, String namespaceId, String key, long bytesPerSecond, CountDownLatch answered,
             CountDownLatch reading) throws IOException, InterruptedException {
         long t0 = System.nanoTime();
+        boolean counted = false;
         try (Socket s = new Socket()) {
             s.setReceiveBufferSize(64 * 1024); // before connect: no window scaling past it
             s.connect(new InetSocketAddress(base.getHost(), base.getPort()), 10_000);
@@ -297,6 +298,7 @@ public final class SlowReaders {
             answered.countDown();
             answered.await(2, TimeUnit.MINUTES);
             reading.countDown();
+            counted = true;
             byte[] buf = new byte[16 * 1024];
             long bytes = 0;
             long lines = 0;
@@ -318,7 +320,9 @@ public final class SlowReaders {
             return new Reader(account, status, headers.get("retry-after"), headers.get("content-type"),
                     status == 200 ? lines : 0, bytes, (System.nanoTime() - t0) / 1e9);
         } finally {
-            reading.countDown(); // a reader that failed early must not hold the others up (extra counts are harmless)
+            if (!counted) {
+                reading.countDown(); // a reader that failed early must not hold the others up
+            }
         }
     }
 

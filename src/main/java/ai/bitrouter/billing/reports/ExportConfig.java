@@ -25,10 +25,10 @@ public interface ExportConfig {
     long maxBytes();
 
     /**
-     * An account's export slot older than this is taken to be lost (a download the server never finished) and is
-     * given to the next export of the account.
+     * An account's export slot older than this is taken to be lost (a response the server never got to send) and is
+     * given to the next export of the account. Long enough for a 1 GiB download at 300 kB/s.
      */
-    @WithDefault("6h")
+    @WithDefault("1h")
     Duration slotExpiry();
 
     /** Where temp files go; the JVM's temp directory when unset. */

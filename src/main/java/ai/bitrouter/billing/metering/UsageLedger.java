@@ -108,6 +108,11 @@ public class UsageLedger {
         }
         Set<String> contested = claimUntilTransactionEnds(firsts.keySet());
         try (Connection c = dataSource.getConnection()) {
+            // The pool's statement timeout is for requests; a batch that is only slow must be written, not failed and
+            // redelivered until it is dead-lettered (docs/operations.md, "Connection pools").
+            try (Statement s = c.createStatement()) {
+                s.execute("SET LOCAL statement_timeout = 0");
+            }
             Map<String, byte[]> recorded = recorded(c, firsts.keySet());
             List<PricedEvent> fresh = new ArrayList<>(firsts.size());
             List<PricedEvent> copyable = new ArrayList<>(firsts.size());

@@ -31,8 +31,18 @@ import jakarta.inject.Inject;
 @ApplicationScoped
 public class UsageReports {
 
+    /** The "reports" pool: short reads with a short statement timeout, never one ingestion needs. */
     @Inject
+    @io.quarkus.agroal.DataSource("reports")
     DataSource dataSource;
+
+    /**
+     * The "exports" pool: long cursor reads into a temp file ({@link CsvExports}), few at once, so that exports
+     * cannot take the connections of the JSON reports either.
+     */
+    @Inject
+    @io.quarkus.agroal.DataSource("exports")
+    DataSource exports;
 
     public record Totals(BigDecimal chargeMicroUsd, long promptTokens, long completionTokens, long requests) {
         static final Totals ZERO = new Totals(BigDecimal.ZERO, 0, 0, 0);
@@ -324,10 +334,10 @@ public class UsageReports {
 
     /**
      * Runs a query in a read-only transaction with a cursor ({@code fetchSize} needs autocommit off in PostgreSQL's
-     * driver; otherwise it loads the whole result first). Inside a caller's transaction it simply joins it.
+     * driver; otherwise it loads the whole result first). Only exports use it, on their own pool.
      */
     private void readOnlyCursor(String sql, Object[] params, RowReader reader) throws java.io.IOException {
-        try (Connection c = dataSource.getConnection()) {
+        try (Connection c = exports.getConnection()) {
             boolean own = c.getAutoCommit();
             if (own) {
                 c.setAutoCommit(false);

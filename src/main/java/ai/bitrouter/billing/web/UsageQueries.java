@@ -28,7 +28,9 @@ import jakarta.inject.Inject;
 @ApplicationScoped
 public class UsageQueries {
 
+    /** The reports' pool (see application.properties): a page view never takes a connection ingestion needs. */
     @Inject
+    @io.quarkus.agroal.DataSource("reports")
     DataSource dataSource;
 
     public record ModelTotal(String model, long requests, long promptTokens, long completionTokens,

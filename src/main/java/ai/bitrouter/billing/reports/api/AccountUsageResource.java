@@ -2,6 +2,7 @@ package ai.bitrouter.billing.reports.api;
 
 import java.util.List;
 
+import ai.bitrouter.billing.reports.CsvExports;
 import ai.bitrouter.billing.reports.Dimension;
 import ai.bitrouter.billing.reports.ReportWindow;
 import ai.bitrouter.billing.reports.UsageReports;
@@ -9,6 +10,7 @@ import ai.bitrouter.billing.security.NamespaceAccess;
 import ai.bitrouter.billing.reports.ratelimit.RateLimited;
 import ai.bitrouter.billing.security.RequireScope;
 import ai.bitrouter.billing.security.Scopes;
+import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -34,6 +36,12 @@ public class AccountUsageResource {
     @Inject
     UsageReports reports;
 
+    @Inject
+    CsvExports exports;
+
+    @Inject
+    SecurityIdentity identity;
+
     /** The same shape as the namespace breakdown; {@code group_by} may also be {@code namespace}. */
     @GET
     @Path("/breakdown")
@@ -54,7 +62,7 @@ public class AccountUsageResource {
         ReportWindow w = ReportWindow.parse(from, to);
         List<Dimension> dims = Dimension.parse(groupBy, Dimension.ACCOUNT_SCOPE);
         String single = scope.namespaceIds().size() == 1 ? scope.namespaceIds().get(0) : null;
-        return BreakdownViews.breakdownCsv(reports, scope, w, dims, single, "account-usage-breakdown");
+        return BreakdownViews.breakdownCsv(exports, identity, reports, scope, w, dims, single, "account-usage-breakdown");
     }
 
     private UsageReports.Scope scope() {

@@ -1,6 +1,7 @@
 package ai.bitrouter.billing.reports.api;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -8,12 +9,16 @@ import java.util.Map;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 
+import ai.bitrouter.billing.common.api.ApiError;
 import ai.bitrouter.billing.reports.Breakdown;
-import ai.bitrouter.billing.reports.CsvWriter;
+import ai.bitrouter.billing.reports.CsvExports;
 import ai.bitrouter.billing.reports.Dimension;
 import ai.bitrouter.billing.reports.FocusCsv;
 import ai.bitrouter.billing.reports.ReportWindow;
 import ai.bitrouter.billing.reports.UsageReports;
+import ai.bitrouter.billing.security.Caller;
+import io.quarkus.security.identity.SecurityIdentity;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
 
@@ -77,29 +82,45 @@ final class BreakdownViews {
         m.put("charged_micro_usd_exact", a.chargedMicroUsd().toPlainString());
     }
 
-    /** A streamed CSV download; {@code body} runs after the method returns, when the client reads. */
-    static Response csv(String filename, List<String> header, CsvBody body) {
-        StreamingOutput out = stream -> {
-            CsvWriter csv = new CsvWriter(stream);
-            csv.row(header);
-            body.write(csv);
-            csv.close();
-        };
-        return Response.ok(out, CSV + "; charset=utf-8; header=present")
-                .header("Content-Disposition", "attachment; filename=\"" + filename + "\"")
-                .header("Cache-Control", "no-store")
-                .build();
+    /**
+     * A CSV download. The rows are written to a temp file first, on the exports pool, so no connection is held while
+     * the client reads; the response then streams the file. Another export of the same account still running is a 429,
+     * an instance at its export limit a 503, both with Retry-After (reports.CsvExports).
+     */
+    static Response csv(CsvExports exports, SecurityIdentity identity, String filename, List<String> header,
+            CsvExports.Body body) {
+        // The tenant is the account, named by its owner's subject, as for the report rate limit: a person's token and
+        // every API key of the account share the one slot.
+        String tenant = Caller.of(identity).map(c -> "sub:" + c.subject())
+                .orElseThrow(() -> new IllegalStateException("an export without an authenticated caller"));
+        CsvExports.Export export;
+        try {
+            export = exports.write(tenant, header, body);
+        } catch (CsvExports.Refused e) {
+            long seconds = Math.max(1, e.retryAfter().toSeconds());
+            return Response.fromResponse(ApiError.response(e.status(), e.getMessage()))
+                    .header(HttpHeaders.RETRY_AFTER, Long.toString(seconds)).build();
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing the export", e);
+        }
+        try {
+            StreamingOutput out = export::sendTo;
+            return Response.ok(out, CSV + "; charset=utf-8; header=present")
+                    .header("Content-Disposition", "attachment; filename=\"" + filename + "\"")
+                    .header("Content-Length", Long.toString(export.bytes()))
+                    .header("Cache-Control", "no-store")
+                    .build();
+        } catch (RuntimeException e) {
+            export.discard();
+            throw e;
+        }
     }
 
-    @FunctionalInterface
-    interface CsvBody {
-        void write(CsvWriter csv) throws IOException;
-    }
-
-    static Response breakdownCsv(UsageReports reports, UsageReports.Scope scope, ReportWindow window,
-            List<Dimension> groupBy, String namespaceId, String filenameStem) {
-        return csv(filenameStem + "-" + day(window.from()) + "-" + day(window.to()) + ".csv", FocusCsv.BREAKDOWN_HEADER,
-                csv -> reports.streamBreakdown(scope, window, groupBy,
+    static Response breakdownCsv(CsvExports exports, SecurityIdentity identity, UsageReports reports,
+            UsageReports.Scope scope, ReportWindow window, List<Dimension> groupBy, String namespaceId,
+            String filenameStem) {
+        return csv(exports, identity, filenameStem + "-" + day(window.from()) + "-" + day(window.to()) + ".csv",
+                FocusCsv.BREAKDOWN_HEADER, csv -> reports.streamBreakdown(scope, window, groupBy,
                         line -> csv.row(FocusCsv.breakdownRow(line, window, namespaceId))));
     }
 

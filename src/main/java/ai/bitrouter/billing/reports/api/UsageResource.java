@@ -8,6 +8,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 
 import ai.bitrouter.billing.common.api.ApiException;
 import ai.bitrouter.billing.money.Rounding;
+import ai.bitrouter.billing.reports.CsvExports;
 import ai.bitrouter.billing.reports.Dimension;
 import ai.bitrouter.billing.reports.FocusCsv;
 import ai.bitrouter.billing.reports.ReportWindow;
@@ -16,6 +17,7 @@ import ai.bitrouter.billing.security.NamespaceAccess;
 import ai.bitrouter.billing.reports.ratelimit.RateLimited;
 import ai.bitrouter.billing.security.RequireScope;
 import ai.bitrouter.billing.security.Scopes;
+import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -45,6 +47,12 @@ public class UsageResource {
 
     @Inject
     UsageReports reports;
+
+    @Inject
+    CsvExports exports;
+
+    @Inject
+    SecurityIdentity identity;
 
     public record Usage(Instant from, Instant to, @JsonProperty("spend_micro_usd") long spendMicroUsd,
             @JsonProperty("prompt_tokens") long promptTokens, @JsonProperty("completion_tokens") long completionTokens,
@@ -130,7 +138,7 @@ public class UsageResource {
         return BreakdownViews.view(reports.breakdown(UsageReports.Scope.namespace(ns), w, dims));
     }
 
-    /** The breakdown as a FOCUS-style CSV, streamed from a cursor: no row limit, the same window cap. */
+    /** The breakdown as a FOCUS-style CSV, read from a cursor: no row limit, the same window cap. */
     @GET
     @Path("/usage/breakdown.csv")
     @Produces(BreakdownViews.CSV)
@@ -139,11 +147,11 @@ public class UsageResource {
         String ns = access.requireOwnedId(nsid);
         ReportWindow w = ReportWindow.parse(from, to);
         List<Dimension> dims = Dimension.parse(groupBy, Dimension.NAMESPACE_SCOPE);
-        return BreakdownViews.breakdownCsv(reports, UsageReports.Scope.namespace(ns), w, dims, ns,
+        return BreakdownViews.breakdownCsv(exports, identity, reports, UsageReports.Scope.namespace(ns), w, dims, ns,
                 "usage-breakdown-" + ns);
     }
 
-    /** Every request of the window as a FOCUS-style CSV row, oldest first, streamed from a read-only cursor. */
+    /** Every request of the window as a FOCUS-style CSV row, oldest first, read from a cursor into the export file. */
     @GET
     @Path("/requests.csv")
     @Produces(BreakdownViews.CSV)
@@ -151,7 +159,7 @@ public class UsageResource {
             @QueryParam("to") String to) {
         String ns = access.requireOwnedId(nsid);
         ReportWindow w = ReportWindow.parse(from, to);
-        return BreakdownViews.csv("requests-" + ns + "-" + BreakdownViews.day(w.from()) + "-"
+        return BreakdownViews.csv(exports, identity, "requests-" + ns + "-" + BreakdownViews.day(w.from()) + "-"
                 + BreakdownViews.day(w.to()) + ".csv", FocusCsv.REQUEST_HEADER,
                 csv -> reports.streamRequests(ns, w, r -> csv.row(FocusCsv.requestRow(r))));
     }

@@ -25,4 +25,21 @@ public interface MeteringConfig {
     /** How many parked (unpriced) rows one re-pricing pass handles in a transaction. */
     @WithDefault("1000")
     int repriceBatchSize();
+
+    /**
+     * How often a batch is tried when it fails in a way that is neither the database being away (retried as long as
+     * it takes) nor the database refusing the data: after that many attempts the batch is split until the record
+     * that fails is alone, and that record is dead-lettered as {@code unprocessable}.
+     */
+    @WithDefault("3")
+    int unexpectedFailureAttempts();
+
+    /**
+     * The largest dead letter (key, value and headers) sent whole. A larger one is sent with its value cut to fit
+     * and the headers {@code dlq-truncated} and {@code dlq-original-size}: a record the broker refused would
+     * otherwise hold its batch forever. 2 MiB (the topics' max.message.bytes, kafka/topics.properties) less 16 KiB
+     * for Kafka's record and batch framing.
+     */
+    @WithDefault("2080768")
+    int deadLetterMaxBytes();
 }

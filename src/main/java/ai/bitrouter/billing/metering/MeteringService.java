@@ -20,6 +20,8 @@ import jakarta.transaction.Transactional;
  */
 @ApplicationScoped
 public class MeteringService {
+    /** The dead-letter reason of an event that made the service fail in a way nobody planned for (a bug). */
+    public static final String UNPROCESSABLE = "unprocessable";
 
     @Inject
     NamespaceResolver namespaces;
@@ -65,7 +67,18 @@ public class MeteringService {
                         + config.maxFutureSkew() + " ahead"));
                 continue;
             }
-            PricingResult result = pricer.price(UsagePricer.Facts.of(e), discounts.at(account, e.time()));
+            PricingResult result;
+            try {
+                result = pricer.price(UsagePricer.Facts.of(e), discounts.at(account, e.time()));
+            } catch (RuntimeException failure) {
+                // A cache miss may read the catalog: the database being away is the batch's to wait for. Anything
+                // else failed on this event's facts (e.g. nothing in force at its time) and is this event's alone.
+                if (IngestFailure.of(failure) == IngestFailure.TRANSIENT) {
+                    throw failure;
+                }
+                rejected.add(new Rejected(in, UNPROCESSABLE, IngestFailure.describe(failure)));
+                continue;
+            }
             if (result.state() == PricingState.INVALID) {
                 rejected.add(new Rejected(in, result.reason().orElse("invalid"), "token counts overlap"));
                 continue;

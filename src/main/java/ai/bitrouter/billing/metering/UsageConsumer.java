@@ -1,40 +1,39 @@
 package ai.bitrouter.billing.metering;
 
-import java.nio.charset.StandardCharsets;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.reactive.messaging.annotations.Blocking;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 /**
  * The thin Kafka edge of metering. A batch is acknowledged (and so its offsets become committable) only when this
  * method returns, which is after the database transaction committed and after every dead letter was accepted by the
- * broker. Nothing here stops the consumer: invalid records go to the dead-letter topic, and database failures are
- * retried with backoff, as long as it takes for an outage; a record the database refuses as data is isolated and
- * dead-lettered instead of blocking its partition.
+ * broker. Nothing here stops the consumer, and no record holds up the others (issue #18): invalid records go to the
+ * dead-letter topic; the database being away is retried with backoff, as long as it takes; a record the database
+ * refuses as data, or one that makes the service fail in a way nobody planned for (after a few attempts), is isolated
+ * by splitting the batch and dead-lettered, and the rest of the batch is recorded.
  */
 @ApplicationScoped
 public class UsageConsumer {
@@ -45,10 +44,16 @@ public class UsageConsumer {
     MeteringService metering;
 
     @Inject
-    MeterRegistry metrics;
+    MeteringConfig config;
 
     @Inject
+    MeterRegistry metrics;
+
+    // The records of a batch are already in memory; buffering their dead letters costs references, not copies. The
+    // default bounded buffer (128) made a batch of rejects fail its own sends (up to 2 x max.poll.records at once).
+    @Inject
     @Channel("usage-dlq")
+    @OnOverflow(OnOverflow.Strategy.UNBOUNDED_BUFFER)
     Emitter<byte[]> deadLetters;
 
     private final UsageEventParser parser;
@@ -66,75 +71,103 @@ public class UsageConsumer {
     @Blocking(value = "usage-ingest", ordered = false)
     public void consume(ConsumerRecords<String, byte[]> records) {
         long started = System.nanoTime();
-        List<MeteringService.Incoming> parsed = new ArrayList<>(records.count());
-        Map<Position, ConsumerRecord<String, byte[]>> sources = new HashMap<>();
-        List<CompletableFuture<Void>> dlq = new ArrayList<>();
+        Batch batch = new Batch(records.count());
         for (ConsumerRecord<String, byte[]> r : records) {
-            switch (parser.parse(r.value())) {
+            UsageEventParser.Result result;
+            try {
+                result = parser.parse(r.value());
+            } catch (RuntimeException bug) { // the parser is pure: only a bug of ours gets here
+                LOG.errorf(bug, "usage record %s-%d@%d could not be parsed", r.topic(), r.partition(), r.offset());
+                batch.deadLetter(r, MeteringService.UNPROCESSABLE, IngestFailure.describe(bug));
+                continue;
+            }
+            switch (result) {
                 case UsageEventParser.Parsed p -> {
-                    var in = new MeteringService.Incoming(p.event(), r.value(), r.partition(), r.offset());
-                    parsed.add(in);
-                    sources.put(position(r.partition(), r.offset()), r);
+                    batch.parsed.add(new MeteringService.Incoming(p.event(), r.value(), r.partition(), r.offset()));
+                    batch.sources.put(position(r.partition(), r.offset()), r);
                 }
-                case UsageEventParser.Rejected rej -> dlq.add(deadLetter(r, rej.reason(), rej.detail()));
+                case UsageEventParser.Rejected rej -> batch.deadLetter(r, rej.reason(), rej.detail());
             }
         }
-        MeteringService.Prepared prepared = retrying(() -> metering.prepare(parsed));
-        for (MeteringService.Rejected rej : prepared.rejected()) {
-            dlq.add(deadLetter(sources.get(position(rej.source().partition(), rej.source().offset())), rej.reason(),
-                    rej.detail()));
-        }
-        UsageLedger.Appended appended = appendWithRetry(prepared.accepted(), sources, dlq);
+        Outcome outcome = ingest(batch, batch.parsed, config.unexpectedFailureAttempts());
         // The dead letters must be on the broker before this batch's offsets may be committed.
-        CompletableFuture.allOf(dlq.toArray(CompletableFuture[]::new)).join();
+        batch.awaitDeadLetters();
+        UsageLedger.Appended appended = outcome.appended();
         count("recorded", "none", appended.inserted() - appended.parked());
         count("parked", "unpriced", appended.parked());
         count("duplicate", "none", appended.duplicates());
         count("conflict", "different_payload", appended.conflicts());
-        count("anomaly", "closed_family_discount",
-                prepared.accepted().stream().filter(p -> p.result().anomaly()).count());
+        count("anomaly", "closed_family_discount", outcome.anomalies());
         metrics.timer("billing.usage.batch").record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
     }
 
-    private UsageLedger.Appended appendWithRetry(List<PricedEvent> events,
-            Map<Position, ConsumerRecord<String, byte[]>> sources, List<CompletableFuture<Void>> dlq) {
-        try {
-            return retrying(() -> metering.append(events));
-        } catch (DataRefused e) {
-            if (events.size() == 1) {
-                PricedEvent only = events.get(0);
-                dlq.add(deadLetter(sources.get(position(only.partition(), only.offset())), "unstorable", rootMessage(e)));
-                return new UsageLedger.Appended(0, 0, 0, 0);
-            }
-            // One at a time, so that only the row the database refuses leaves the batch.
-            int inserted = 0, duplicates = 0, conflicts = 0, parked = 0;
-            for (PricedEvent p : events) {
-                UsageLedger.Appended one = appendWithRetry(List.of(p), sources, dlq);
-                inserted += one.inserted();
-                duplicates += one.duplicates();
-                conflicts += one.conflicts();
-                parked += one.parked();
-            }
-            return new UsageLedger.Appended(inserted, duplicates, conflicts, parked);
+    private record Outcome(UsageLedger.Appended appended, long anomalies) {
+        static final Outcome NONE = new Outcome(new UsageLedger.Appended(0, 0, 0, 0), 0);
+
+        Outcome plus(Outcome o) {
+            UsageLedger.Appended a = appended, b = o.appended;
+            return new Outcome(new UsageLedger.Appended(a.inserted() + b.inserted(), a.duplicates() + b.duplicates(),
+                    a.conflicts() + b.conflicts(), a.parked() + b.parked()), anomalies + o.anomalies);
         }
     }
 
-    /** Runs a database step until it succeeds; a refusal of the data itself is not retried but reported. */
-    private <T> T retrying(Supplier<T> step) {
+    /**
+     * Prepares and writes {@code events} in one transaction. The database being away is waited for; any other
+     * failure splits the events in two halves, each written on its own, until the one that fails is alone and is
+     * dead-lettered: the others are recorded once each (a half that committed is not written again). A failure that
+     * is neither the database being away nor refused data is first retried {@code attempts} times, because a bug may
+     * be a race that passes; a half is split at its first such failure, the whole having shown it repeats.
+     */
+    private Outcome ingest(Batch batch, List<MeteringService.Incoming> events, int attempts) {
+        if (events.isEmpty()) {
+            return Outcome.NONE;
+        }
         Duration backoff = Duration.ofMillis(100);
+        int tries = 0;
         while (true) {
             try {
-                return step.get();
-            } catch (RuntimeException e) {
-                if (isDataError(e)) {
-                    throw new DataRefused(e);
+                MeteringService.Prepared prepared = metering.prepare(events);
+                UsageLedger.Appended appended = prepared.accepted().isEmpty() ? Outcome.NONE.appended()
+                        : metering.append(prepared.accepted());
+                for (MeteringService.Rejected rej : prepared.rejected()) {
+                    batch.deadLetter(batch.source(rej.source().partition(), rej.source().offset()), rej.reason(),
+                            rej.detail());
                 }
-                count("retried", "database", 1);
-                LOG.warnf("usage batch step failed (%s); retrying in %d ms", rootMessage(e), backoff.toMillis());
+                return new Outcome(appended, prepared.accepted().stream().filter(p -> p.result().anomaly()).count());
+            } catch (RuntimeException e) {
+                IngestFailure kind = IngestFailure.of(e);
+                if (kind == IngestFailure.TRANSIENT) {
+                    count("retried", "database", 1);
+                    LOG.warnf("usage batch step failed (%s); retrying in %d ms", rootMessage(e), backoff.toMillis());
+                } else if (kind == IngestFailure.UNEXPECTED && ++tries < attempts) {
+                    count("retried", "unexpected", 1);
+                    LOG.errorf(e, "usage batch of %d failed unexpectedly (attempt %d of %d); retrying in %d ms",
+                            events.size(), tries, attempts, backoff.toMillis());
+                } else {
+                    return isolate(batch, events, kind, e);
+                }
                 sleep(backoff);
                 backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
             }
         }
+    }
+
+    private Outcome isolate(Batch batch, List<MeteringService.Incoming> events, IngestFailure kind, RuntimeException e) {
+        if (events.size() == 1) {
+            MeteringService.Incoming only = events.get(0);
+            ConsumerRecord<String, byte[]> r = batch.source(only.partition(), only.offset());
+            if (kind == IngestFailure.DATA) {
+                batch.deadLetter(r, "unstorable", rootMessage(e));
+            } else {
+                LOG.errorf(e, "usage record %s-%d@%d (request %s) is unprocessable; dead-lettered", r.topic(),
+                        r.partition(), r.offset(), only.event().requestId());
+                batch.deadLetter(r, MeteringService.UNPROCESSABLE, IngestFailure.describe(e));
+            }
+            return Outcome.NONE;
+        }
+        metrics.counter("billing.usage.batch.splits", "cause", kind.name().toLowerCase()).increment();
+        int half = events.size() / 2;
+        return ingest(batch, events.subList(0, half), 1).plus(ingest(batch, events.subList(half, events.size()), 1));
     }
 
     private record Position(int partition, long offset) {
@@ -142,23 +175,6 @@ public class UsageConsumer {
 
     private static Position position(Integer partition, Long offset) {
         return new Position(partition, offset);
-    }
-
-    private static final class DataRefused extends RuntimeException {
-        DataRefused(RuntimeException cause) {
-            super(cause);
-        }
-    }
-
-    /** SQLSTATE classes 22 (data exception) and 23 (integrity violation): retrying the same rows cannot help. */
-    static boolean isDataError(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException sql && sql.getSQLState() != null
-                    && (sql.getSQLState().startsWith("22") || sql.getSQLState().startsWith("23"))) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static String rootMessage(Throwable e) {
@@ -184,31 +200,80 @@ public class UsageConsumer {
         }
     }
 
-    private CompletableFuture<Void> deadLetter(ConsumerRecord<String, byte[]> r, String reason, String detail) {
-        count("dead_letter", reason, 1);
-        RecordHeaders headers = new RecordHeaders();
-        headers.add("dlq-reason", reason.getBytes(StandardCharsets.UTF_8));
-        headers.add("dlq-detail", String.valueOf(detail).getBytes(StandardCharsets.UTF_8));
-        headers.add("dlq-original-topic", r.topic().getBytes(StandardCharsets.UTF_8));
-        headers.add("dlq-original-partition", Integer.toString(r.partition()).getBytes(StandardCharsets.UTF_8));
-        headers.add("dlq-original-offset", Long.toString(r.offset()).getBytes(StandardCharsets.UTF_8));
-        // A replayed record dead-lettered again keeps its count, which is what bounds how often it is replayed.
-        Header replays = r.headers().lastHeader(DeadLetterReplay.REPLAY_COUNT);
-        if (replays != null) {
-            headers.add(replays);
+    /** One batch's records by position, and the dead letters it has sent and must see on the broker. */
+    private final class Batch {
+        final List<MeteringService.Incoming> parsed;
+        final Map<Position, ConsumerRecord<String, byte[]>> sources = new HashMap<>();
+        final List<DeadLetter> dlq = new ArrayList<>();
+
+        Batch(int size) {
+            parsed = new ArrayList<>(size);
         }
+
+        ConsumerRecord<String, byte[]> source(Integer partition, Long offset) {
+            return sources.get(position(partition, offset));
+        }
+
+        void deadLetter(ConsumerRecord<String, byte[]> r, String reason, String detail) {
+            count("dead_letter", reason, 1);
+            if (MeteringService.UNPROCESSABLE.equals(reason)) {
+                metrics.counter("billing.usage.unprocessable").increment();
+            }
+            DeadLetter d = DeadLetter.of(r, reason, detail, config.deadLetterMaxBytes());
+            dlq.add(d);
+            d.sent = send(d.record);
+        }
+
+        /**
+         * Waits for each dead letter's acknowledgement. A send the broker failed is sent again: with backoff while
+         * the broker is away (no offset moves meanwhile), and with no value at all if the broker still finds it too
+         * large (its topic limit below ours); its headers keep the original topic, partition and offset.
+         */
+        void awaitDeadLetters() {
+            for (DeadLetter d : dlq) {
+                Duration backoff = Duration.ofMillis(100);
+                while (true) {
+                    try {
+                        d.sent.join();
+                        break;
+                    } catch (CompletionException | CancellationException e) {
+                        Throwable cause = e.getCause() == null ? e : e.getCause();
+                        if (tooLarge(cause) && d.record.getPayload().length > 0) {
+                            LOG.errorf("dead letter of %s-%s@%s too large for the broker; sending it without its value",
+                                    d.topic, d.partition, d.offset);
+                            d.record = d.withoutValue();
+                        } else {
+                            LOG.warnf("dead letter could not be sent (%s); retrying in %d ms", rootMessage(cause),
+                                    backoff.toMillis());
+                            sleep(backoff);
+                            backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF
+                                    : backoff.multipliedBy(2);
+                        }
+                        d.sent = send(d.record);
+                    }
+                }
+            }
+        }
+    }
+
+    private static boolean tooLarge(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof RecordTooLargeException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private CompletableFuture<Void> send(Message<byte[]> m) {
         CompletableFuture<Void> sent = new CompletableFuture<>();
-        // The original bytes, as received: a value the parser refused as text must reach the topic unchanged.
-        deadLetters.send(Message.of(r.value() == null ? new byte[0] : r.value())
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(r.key()).withHeaders(headers).build())
-                .withAck(() -> {
-                    sent.complete(null);
-                    return CompletableFuture.completedFuture(null);
-                })
-                .withNack(t -> {
-                    sent.completeExceptionally(t);
-                    return CompletableFuture.completedFuture(null);
-                }));
+        deadLetters.send(m.withAck(() -> {
+            sent.complete(null);
+            return CompletableFuture.completedFuture(null);
+        }).withNack(t -> {
+            sent.completeExceptionally(t);
+            return CompletableFuture.completedFuture(null);
+        }));
         return sent;
     }
 }

@@ -14,12 +14,12 @@ import java.time.YearMonth;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
+import java.util.HashSet;
 
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
@@ -34,6 +34,22 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  */
 public final class UsageEventParser {
     public static final String TYPE = "ai.bitrouter.usage.v1";
+
+    /** A record value larger than this is {@code payload_too_large}: an event is a few hundred bytes. */
+    public static final int MAX_VALUE_BYTES = 1 << 20;
+
+    /**
+     * No event is timed before this ({@code time_out_of_range}): BitRouter did not exist, and a router with an
+     * uninitialised clock (0001-01-01) must not reach pricing, which has nothing in force that early.
+     */
+    public static final Instant EARLIEST_TIME = Instant.parse("2020-01-01T00:00:00Z");
+
+    /** The most tokens one count may hold: far above any context window, far below where the sums overflow. */
+    public static final long MAX_TOKENS = 10_000_000_000L;
+
+    /** UTF-8 bytes an id or a name may have (the source, a URI, may have {@link #MAX_SOURCE_BYTES}). */
+    public static final int MAX_ID_BYTES = 200;
+    public static final int MAX_SOURCE_BYTES = 500;
 
     private final ObjectMapper json;
 
@@ -67,6 +83,10 @@ public final class UsageEventParser {
     public Result parse(byte[] value) {
         if (value == null || isBlank(value)) {
             return new Rejected("empty_payload", "record has no value");
+        }
+        if (value.length > MAX_VALUE_BYTES) {
+            return new Rejected("payload_too_large", "record value is " + value.length + " bytes, more than "
+                    + MAX_VALUE_BYTES);
         }
         int invalid = invalidUtf8At(value);
         if (invalid >= 0) {
@@ -140,6 +160,46 @@ public final class UsageEventParser {
         return guessed ? json.createParser(new String(value, StandardCharsets.UTF_8)) : json.createParser(value);
     }
 
+    // A repeated key is refused at any depth, whatever the mapper says: of two values for one field, neither the
+    // router nor anyone reading the dead letter could tell which one was billed. Jackson's STRICT_DUPLICATE_DETECTION
+    // would do it with a hash set per object (a third more allocation per event on the parser benchmark); the known
+    // fields are marked in a bit mask instead, and only names the parser does not know are kept, the first in a field.
+
+    private static JsonParseException duplicate(JsonParser p, String name) {
+        return new JsonParseException(p, "Duplicate field '" + name + "'");
+    }
+
+    private static int mark(JsonParser p, int seen, int bit, String name) throws JsonParseException {
+        if ((seen & bit) != 0) {
+            throw duplicate(p, name);
+        }
+        return seen | bit;
+    }
+
+    /** The names of one object that are not its known fields: the first one, then a set (rare). */
+    private static final class OtherNames {
+        final String first;
+        HashSet<String> more;
+
+        private OtherNames(String first) {
+            this.first = first;
+        }
+
+        static OtherNames add(JsonParser p, OtherNames names, String name) throws JsonParseException {
+            if (names == null) {
+                return new OtherNames(name);
+            }
+            if (names.more == null) {
+                names.more = new HashSet<>();
+                names.more.add(names.first);
+            }
+            if (!names.more.add(name)) {
+                throw duplicate(p, name);
+            }
+            return names;
+        }
+    }
+
     /**
      * @param careful a string could exceed Jackson's string-length limit: decode every string, skipped ones included,
      *                so that the limit applies as it does to a tree (which decodes them all)
@@ -156,8 +216,8 @@ public final class UsageEventParser {
         } else if (t != null) {
             skip(p, careful);
         }
-        // Content after the root value is not read unless the mapper asks for it, the same as ObjectMapper.readTree.
-        if (json.isEnabled(DeserializationFeature.FAIL_ON_TRAILING_TOKENS) && (t = p.nextToken()) != null) {
+        // Content after the root value is refused, whatever the mapper says: "{...} x" is not one event.
+        if ((t = p.nextToken()) != null) {
             throw new JsonParseException(p, "Trailing token (of type " + t + ") found after value");
         }
         return doc;
@@ -165,17 +225,43 @@ public final class UsageEventParser {
 
     private static void readRoot(JsonParser p, Doc d, boolean careful) throws IOException {
         String name;
+        int seen = 0;
+        OtherNames others = null;
         while ((name = p.nextFieldName()) != null) {
             JsonToken t = p.nextToken();
             switch (name) {
-                case "specversion" -> d.specversion = text(p, t, careful, "1.0", null);
-                case "type" -> d.type = text(p, t, careful, TYPE, null);
-                case "id" -> d.id = text(p, t, careful);
-                case "subject" -> d.subject = text(p, t, careful);
-                case "source" -> d.source = text(p, t, careful);
-                case "time" -> d.time = text(p, t, careful);
-                case "data" -> readData(p, t, d, careful);
-                default -> skip(p, careful);
+                case "specversion" -> {
+                    seen = mark(p, seen, 1, name);
+                    d.specversion = text(p, t, careful, "1.0", null);
+                }
+                case "type" -> {
+                    seen = mark(p, seen, 1 << 1, name);
+                    d.type = text(p, t, careful, TYPE, null);
+                }
+                case "id" -> {
+                    seen = mark(p, seen, 1 << 2, name);
+                    d.id = text(p, t, careful);
+                }
+                case "subject" -> {
+                    seen = mark(p, seen, 1 << 3, name);
+                    d.subject = text(p, t, careful);
+                }
+                case "source" -> {
+                    seen = mark(p, seen, 1 << 4, name);
+                    d.source = text(p, t, careful);
+                }
+                case "time" -> {
+                    seen = mark(p, seen, 1 << 5, name);
+                    d.time = text(p, t, careful);
+                }
+                case "data" -> {
+                    seen = mark(p, seen, 1 << 6, name);
+                    readData(p, t, d, careful);
+                }
+                default -> {
+                    others = OtherNames.add(p, others, name);
+                    skip(p, careful);
+                }
             }
         }
     }
@@ -188,28 +274,70 @@ public final class UsageEventParser {
         }
         d.dataIsObject = true;
         String name;
+        int seen = 0;
+        OtherNames others = null;
         while ((name = p.nextFieldName()) != null) {
             JsonToken v = p.nextToken();
             switch (name) {
-                case "request_id" -> d.requestId = text(p, v, careful);
-                case "namespace_id" -> d.namespace = text(p, v, careful);
-                case "api_key_id" -> d.apiKey = text(p, v, careful);
-                case "model" -> d.model = text(p, v, careful);
-                case "served_model_id" -> d.served = text(p, v, careful);
-                case "provider_id" -> d.provider = text(p, v, careful);
-                case "status" -> d.status = text(p, v, careful, "succeeded", "failed");
-                case "error_code" -> d.errorCode = text(p, v, careful);
-                case "funding_source" -> d.funding = text(p, v, careful, "cloud_credit", "byok");
-                case "started_at" -> d.startedAt = text(p, v, careful);
-                case "completed_at" -> d.completedAt = text(p, v, careful);
+                case "request_id" -> {
+                    seen = mark(p, seen, 1 << 0, name);
+                    d.requestId = text(p, v, careful);
+                }
+                case "namespace_id" -> {
+                    seen = mark(p, seen, 1 << 1, name);
+                    d.namespace = text(p, v, careful);
+                }
+                case "api_key_id" -> {
+                    seen = mark(p, seen, 1 << 2, name);
+                    d.apiKey = text(p, v, careful);
+                }
+                case "model" -> {
+                    seen = mark(p, seen, 1 << 3, name);
+                    d.model = text(p, v, careful);
+                }
+                case "served_model_id" -> {
+                    seen = mark(p, seen, 1 << 4, name);
+                    d.served = text(p, v, careful);
+                }
+                case "provider_id" -> {
+                    seen = mark(p, seen, 1 << 5, name);
+                    d.provider = text(p, v, careful);
+                }
+                case "status" -> {
+                    seen = mark(p, seen, 1 << 6, name);
+                    d.status = text(p, v, careful, "succeeded", "failed");
+                }
+                case "error_code" -> {
+                    seen = mark(p, seen, 1 << 7, name);
+                    d.errorCode = text(p, v, careful);
+                }
+                case "funding_source" -> {
+                    seen = mark(p, seen, 1 << 8, name);
+                    d.funding = text(p, v, careful, "cloud_credit", "byok");
+                }
+                case "started_at" -> {
+                    seen = mark(p, seen, 1 << 9, name);
+                    d.startedAt = text(p, v, careful);
+                }
+                case "completed_at" -> {
+                    seen = mark(p, seen, 1 << 10, name);
+                    d.completedAt = text(p, v, careful);
+                }
                 case "streamed" -> {
+                    seen = mark(p, seen, 1 << 11, name);
                     d.streamed = v == JsonToken.VALUE_NULL ? ABSENT
                             : v == JsonToken.VALUE_TRUE || v == JsonToken.VALUE_FALSE ? PRESENT : WRONG_TYPE;
                     d.streamedValue = v == JsonToken.VALUE_TRUE;
                     skip(p, careful);
                 }
-                case "usage" -> readUsage(p, v, d, careful);
-                default -> skip(p, careful);
+                case "usage" -> {
+                    seen = mark(p, seen, 1 << 12, name);
+                    readUsage(p, v, d, careful);
+                }
+                default -> {
+                    others = OtherNames.add(p, others, name);
+                    skip(p, careful);
+                }
             }
         }
     }
@@ -222,6 +350,8 @@ public final class UsageEventParser {
         }
         d.usageIsObject = true;
         String name;
+        int seen = 0;
+        OtherNames others = null;
         while ((name = p.nextFieldName()) != null) {
             JsonToken v = p.nextToken();
             int i = switch (name) {
@@ -233,8 +363,12 @@ public final class UsageEventParser {
                 default -> -1;
             };
             if (i < 0) {
+                others = OtherNames.add(p, others, name);
                 skip(p, careful);
-            } else if (v == JsonToken.VALUE_NULL) {
+                continue;
+            }
+            seen = mark(p, seen, 1 << i, name);
+            if (v == JsonToken.VALUE_NULL) {
                 d.tokenStates[i] = ABSENT;
             } else if (v == JsonToken.VALUE_NUMBER_INT && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER) {
                 // An integer the parser did not need a BigInteger for fits a long: what isIntegralNumber() &&
@@ -294,22 +428,22 @@ public final class UsageEventParser {
 
     /** Past the current value; still parsed token by token, so malformed JSON in it is found. */
     private static void skip(JsonParser p, boolean careful) throws IOException {
-        if (!careful) {
-            p.skipChildren();
-            return;
-        }
-        int depth = 0;
-        for (JsonToken t = p.currentToken(); t != null; t = p.nextToken()) {
-            if (t == JsonToken.VALUE_STRING) {
-                p.getText();
-            } else if (t.isStructStart()) {
-                depth++;
-            } else if (t.isStructEnd()) {
-                depth--;
+        JsonToken t = p.currentToken();
+        if (t == JsonToken.START_OBJECT) {
+            // Walked rather than skipped whole: a repeated key in an unknown object is refused too.
+            OtherNames names = null;
+            String name;
+            while ((name = p.nextFieldName()) != null) {
+                names = OtherNames.add(p, names, name);
+                p.nextToken();
+                skip(p, careful);
             }
-            if (depth == 0) {
-                return;
+        } else if (t == JsonToken.START_ARRAY) {
+            while ((t = p.nextToken()) != null && t != JsonToken.END_ARRAY) {
+                skip(p, careful);
             }
+        } else if (careful && t == JsonToken.VALUE_STRING) {
+            p.getText();
         }
     }
 
@@ -323,27 +457,27 @@ public final class UsageEventParser {
         require("1.0".equals(text(d.specversion, "specversion", true)), "schema_violation", "specversion must be 1.0");
         require(TYPE.equals(text(d.type, "type", true)), "schema_violation", "type must be " + TYPE);
         require(d.dataIsObject, "schema_violation", "data must be an object");
-        String id = text(d.id, "id", true);
-        String requestId = text(d.requestId, "request_id", true);
+        String id = id(d.id, "id", true);
+        String requestId = id(d.requestId, "request_id", true);
         require(id.equals(requestId), "inconsistent_event", "id and data.request_id differ");
-        String namespace = text(d.namespace, "namespace_id", true);
-        String subject = text(d.subject, "subject", false);
+        String namespace = id(d.namespace, "namespace_id", true);
+        String subject = id(d.subject, "subject", false);
         require(subject == null || subject.equals(namespace), "inconsistent_event", "subject and data.namespace_id differ");
         String status = text(d.status, "status", true);
         require(status.equals("succeeded") || status.equals("failed"), "schema_violation", "status must be succeeded or failed");
         String funding = text(d.funding, "funding_source", true);
         require(funding.equals("cloud_credit") || funding.equals("byok"), "schema_violation",
                 "funding_source must be cloud_credit or byok");
-        String served = text(d.served, "served_model_id", false);
-        String provider = text(d.provider, "provider_id", false);
+        String served = id(d.served, "served_model_id", false);
+        String provider = id(d.provider, "provider_id", false);
         // Only the final, successful attempt is billed, so a success must say what served it.
         require(status.equals("failed") || (served != null && provider != null), "inconsistent_event",
                 "a succeeded request needs served_model_id and provider_id");
         require(d.usageIsObject, "schema_violation", "data.usage must be an object");
         require(d.streamed != WRONG_TYPE, "schema_violation", "streamed must be a boolean");
-        return new UsageEvent(id, text(d.source, "source", true), instant(d.time, "time", true), requestId, namespace,
-                text(d.apiKey, "api_key_id", false), text(d.model, "model", true), served, provider, status,
-                text(d.errorCode, "error_code", false), funding, tokens(d, 0), tokens(d, 1), tokens(d, 2), tokens(d, 3),
+        return new UsageEvent(id, bounded(text(d.source, "source", true), "source", MAX_SOURCE_BYTES), eventTime(d.time),
+                requestId, namespace, id(d.apiKey, "api_key_id", false), id(d.model, "model", true), served, provider,
+                status, id(d.errorCode, "error_code", false), funding, tokens(d, 0), tokens(d, 1), tokens(d, 2), tokens(d, 3),
                 tokens(d, 4), d.streamed == ABSENT ? null : d.streamedValue, instant(d.startedAt, "started_at", false),
                 instant(d.completedAt, "completed_at", false), digest);
     }
@@ -367,6 +501,60 @@ public final class UsageEventParser {
             throw new Invalid("schema_violation", field + " must be a non-empty string");
         }
         return s;
+    }
+
+    private static String id(Object v, String field, boolean required) {
+        return bounded(text(v, field, required), field, MAX_ID_BYTES);
+    }
+
+    private static String bounded(String s, String field, int maxBytes) {
+        String problem = boundViolation(s, maxBytes);
+        if (problem != null) {
+            throw new Invalid("schema_violation", field + problem);
+        }
+        return s;
+    }
+
+    /**
+     * Why an id or a name is unacceptable (a suffix for the field's name), or null: more than {@code maxBytes} in
+     * UTF-8, or a control character (C0, DEL, C1), which no id has and which breaks logs, headers and PostgreSQL text
+     * (NUL). One pass over the chars, no regex: it runs for ten fields of every event. Shared with the tests' tree
+     * parser, so the two decide alike.
+     */
+    static String boundViolation(String s, int maxBytes) {
+        if (s == null) {
+            return null;
+        }
+        int n = s.length();
+        if (n > maxBytes) { // every char is at least one byte
+            return " is longer than " + maxBytes + " bytes";
+        }
+        int bytes = 0;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                if (c < 0x20 || c == 0x7F) {
+                    return " contains a control character (U+" + String.format("%04X", (int) c) + ")";
+                }
+                bytes++;
+            } else if (c < 0x800) {
+                if (c < 0xA0) {
+                    return " contains a control character (U+" + String.format("%04X", (int) c) + ")";
+                }
+                bytes += 2;
+            } else {
+                bytes += Character.isSurrogate(c) ? 2 : 3; // a pair is four bytes
+            }
+        }
+        return bytes > maxBytes ? " is longer than " + maxBytes + " bytes" : null;
+    }
+
+    private static Instant eventTime(Object v) {
+        Instant t = instant(v, "time", true);
+        if (t.isBefore(EARLIEST_TIME)) {
+            throw new Invalid("time_out_of_range", "time " + t + " is before " + EARLIEST_TIME);
+        }
+        return t;
     }
 
     private static Instant instant(Object v, String field, boolean required) {
@@ -393,6 +581,9 @@ public final class UsageEventParser {
         long n = d.tokens[i];
         if (n < 0) {
             throw new Invalid("negative_tokens", "usage." + TOKENS[i] + " is negative");
+        }
+        if (n > MAX_TOKENS) {
+            throw new Invalid("schema_violation", "usage." + TOKENS[i] + " is more than " + MAX_TOKENS);
         }
         return n;
     }

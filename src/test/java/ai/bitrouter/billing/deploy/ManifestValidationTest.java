@@ -329,7 +329,7 @@ class ManifestValidationTest {
             JsonNode spec = byTopic.get(topic).path("spec");
             assertEquals(topics.getProperty(topic + ".partitions"), spec.path("partitions").asText(), topic + " partitions");
             assertEquals(topics.getProperty(topic + ".replication.factor"), spec.path("replicas").asText(), topic + " replicas");
-            for (String key : List.of("min.insync.replicas", "retention.ms", "cleanup.policy")) {
+            for (String key : List.of("min.insync.replicas", "retention.ms", "cleanup.policy", "max.message.bytes")) {
                 assertEquals(topics.getProperty(topic + "." + key), spec.path("config").path(key).asText(), topic + " " + key);
             }
             assertEquals("bitrouter-kafka", byTopic.get(topic).path("metadata").path("labels").path("strimzi.io/cluster").asText());

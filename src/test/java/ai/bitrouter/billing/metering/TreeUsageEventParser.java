@@ -7,7 +7,9 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -15,7 +17,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * The event parser as it was before it read bytes with a streaming parser: the record decoded to a String, a Jackson
  * tree of all of it, the checks on the tree. Kept unchanged (but for the result types, now {@link UsageEventParser}'s,
  * and the time parsing, which is shared) as the oracle of {@code UsageEventParserDifferentialTest}: what it accepts
- * and rejects, with which reason and detail, is the contract the streaming parser keeps.
+ * and rejects, with which reason and detail, is the contract the streaming parser keeps. Since issue #18 it also
+ * applies the contract's bounds (value size, repeated keys, trailing content, id lengths and control characters,
+ * earliest time, largest token count) at the same points of its checks, with the streaming parser's shared helper
+ * for the id bounds.
  */
 public final class TreeUsageEventParser {
     private static final String TYPE = UsageEventParser.TYPE;
@@ -39,9 +44,15 @@ public final class TreeUsageEventParser {
         if (value == null || value.isBlank()) {
             return new UsageEventParser.Rejected("empty_payload", "record has no value");
         }
+        int size = value.getBytes(StandardCharsets.UTF_8).length;
+        if (size > UsageEventParser.MAX_VALUE_BYTES) {
+            return new UsageEventParser.Rejected("payload_too_large", "record value is " + size + " bytes, more than "
+                    + UsageEventParser.MAX_VALUE_BYTES);
+        }
         JsonNode root;
         try {
-            root = json.readTree(value);
+            root = json.reader().with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+                    .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(value);
         } catch (JsonProcessingException e) {
             return new UsageEventParser.Rejected("malformed_json", e.getOriginalMessage());
         }
@@ -60,19 +71,19 @@ public final class TreeUsageEventParser {
         require(TYPE.equals(text(root, "type", true)), "schema_violation", "type must be " + TYPE);
         JsonNode data = root.get("data");
         require(data != null && data.isObject(), "schema_violation", "data must be an object");
-        String id = text(root, "id", true);
-        String requestId = text(data, "request_id", true);
+        String id = id(root, "id", true);
+        String requestId = id(data, "request_id", true);
         require(id.equals(requestId), "inconsistent_event", "id and data.request_id differ");
-        String namespace = text(data, "namespace_id", true);
-        String subject = text(root, "subject", false);
+        String namespace = id(data, "namespace_id", true);
+        String subject = id(root, "subject", false);
         require(subject == null || subject.equals(namespace), "inconsistent_event", "subject and data.namespace_id differ");
         String status = text(data, "status", true);
         require(status.equals("succeeded") || status.equals("failed"), "schema_violation", "status must be succeeded or failed");
         String funding = text(data, "funding_source", true);
         require(funding.equals("cloud_credit") || funding.equals("byok"), "schema_violation",
                 "funding_source must be cloud_credit or byok");
-        String served = text(data, "served_model_id", false);
-        String provider = text(data, "provider_id", false);
+        String served = id(data, "served_model_id", false);
+        String provider = id(data, "provider_id", false);
         // Only the final, successful attempt is billed, so a success must say what served it.
         require(status.equals("failed") || (served != null && provider != null), "inconsistent_event",
                 "a succeeded request needs served_model_id and provider_id");
@@ -80,8 +91,9 @@ public final class TreeUsageEventParser {
         require(usage != null && usage.isObject(), "schema_violation", "data.usage must be an object");
         JsonNode streamed = data.get("streamed");
         require(streamed == null || streamed.isNull() || streamed.isBoolean(), "schema_violation", "streamed must be a boolean");
-        return new UsageEvent(id, text(root, "source", true), instant(root, "time", true), requestId, namespace,
-                text(data, "api_key_id", false), text(data, "model", true), served, provider, status, text(data, "error_code", false), funding,
+        return new UsageEvent(id, bounded(text(root, "source", true), "source", UsageEventParser.MAX_SOURCE_BYTES),
+                eventTime(root), requestId, namespace, id(data, "api_key_id", false), id(data, "model", true), served,
+                provider, status, id(data, "error_code", false), funding,
                 tokens(usage, "prompt_tokens"), tokens(usage, "completion_tokens"), tokens(usage, "cache_read_tokens"),
                 tokens(usage, "cache_write_tokens"), tokens(usage, "reasoning_tokens"),
                 streamed == null || streamed.isNull() ? null : streamed.booleanValue(),
@@ -102,6 +114,23 @@ public final class TreeUsageEventParser {
         }
         require(v.isTextual() && !v.textValue().isBlank(), "schema_violation", field + " must be a non-empty string");
         return v.textValue();
+    }
+
+    private static String id(JsonNode node, String field, boolean required) {
+        return bounded(text(node, field, required), field, UsageEventParser.MAX_ID_BYTES);
+    }
+
+    private static String bounded(String s, String field, int maxBytes) {
+        String problem = UsageEventParser.boundViolation(s, maxBytes);
+        require(problem == null, "schema_violation", field + problem);
+        return s;
+    }
+
+    private static Instant eventTime(JsonNode root) {
+        Instant t = instant(root, "time", true);
+        require(!t.isBefore(UsageEventParser.EARLIEST_TIME), "time_out_of_range",
+                "time " + t + " is before " + UsageEventParser.EARLIEST_TIME);
+        return t;
     }
 
     private static Instant instant(JsonNode node, String field, boolean required) {
@@ -125,6 +154,8 @@ public final class TreeUsageEventParser {
         require(v.isIntegralNumber() && v.canConvertToLong(), "schema_violation", "usage." + field + " must be an integer");
         long n = v.longValue();
         require(n >= 0, "negative_tokens", "usage." + field + " is negative");
+        require(n <= UsageEventParser.MAX_TOKENS, "schema_violation",
+                "usage." + field + " is more than " + UsageEventParser.MAX_TOKENS);
         return n;
     }
 

@@ -248,7 +248,11 @@ class UsageEventParserDifferentialTest {
             s("failed"), s("cloud_credit"), s("byok"), s("\u0000"), s("a\"b"), s("a\\b"), s("\n"), s("\u00e9t\u00e9"),
             s("ключ-ü-€-😀"), s("\uD83D\uDE00"), s("\uD800"), s(" x "), s("2026-11-01T10:00:00Z"),
             s("2026-11-01T10:00:00.123456789Z"), s("2026-11-01T10:00:00+01:00"), s("2026-13-01T10:00:00Z"),
-            s("2026-11-01t10:00:00z"), s("2026-02-29T10:00:00Z"), s("not a time"), s("succeeded "));
+            s("2026-11-01t10:00:00z"), s("2026-02-29T10:00:00Z"), s("not a time"), s("succeeded "),
+            // the contract's bounds (issue #18), each at and just past its edge
+            s("r".repeat(200)), s("r".repeat(201)), s("\u00e9".repeat(100)), s("\u00e9".repeat(100) + "x"),
+            s("s".repeat(500)), s("s".repeat(501)), s("0001-01-01T00:00:00Z"), s("2019-12-31T23:59:59.999999Z"),
+            s("2020-01-01T00:00:00Z"), lit("10000000000"), lit("10000000001"), s("ns\u0000x"), s("a\u0085"));
 
     /** Keys an unknown field may have: some are known names one level off, which must not count. */
     static final List<String> UNKNOWN_KEYS = List.of("x", "extra", "ext_\u00e9", "usage", "data", "id", "time",
@@ -395,7 +399,7 @@ class UsageEventParserDifferentialTest {
 
         // Every group ran as many cases as it enumerates; a generator that silently produced fewer would pass
         // trivially.
-        Map<String, Integer> expectedCounts = new TreeMap<>(Map.of("examples", 10, "field-values", FIELDS.size()
+        Map<String, Integer> expectedCounts = new TreeMap<>(Map.of("examples", UsageEventSchemaTest.valid().size() + UsageEventSchemaTest.invalid().size(), "field-values", FIELDS.size()
                 * (VALUES.size() + 1) * 2, "duplicate-keys", FIELDS.size() * 4, "repeated-objects", REPEATED,
                 "unknown-and-order", 400, "truncations", TRUNCATIONS, "roots-trailing-whitespace", ROOTS_ETC,
                 "mapper-features", MAPPER_CASES, "random", RANDOM_CASES));
@@ -437,6 +441,20 @@ class UsageEventParserDifferentialTest {
             details.add("schema_violation: usage." + f + " must be an integer");
             details.add("negative_tokens: usage." + f + " is negative");
         }
+        for (String f : List.of("id", "request_id", "namespace_id", "subject", "api_key_id", "model", "served_model_id",
+                "provider_id", "error_code", "source")) {
+            details.add("schema_violation: " + f + " is longer than " + (f.equals("source") ? 500 : 200) + " bytes");
+            details.add("schema_violation: " + f + " contains a control character (U+0000)");
+            details.add("schema_violation: " + f + " contains a control character (U+0085)");
+        }
+        details.add("time_out_of_range: time 0001-01-01T00:00:00Z is before 2020-01-01T00:00:00Z");
+        details.add("time_out_of_range: time 2019-12-31T23:59:59.999999Z is before 2020-01-01T00:00:00Z");
+        for (String f : List.of("prompt_tokens", "completion_tokens", "cache_read_tokens", "cache_write_tokens",
+                "reasoning_tokens")) {
+            details.add("schema_violation: usage." + f + " is more than 10000000000");
+        }
+        // The random texts carry other control characters too (CR, U+0001, U+001F, DEL): the same check.
+        rejections.removeIf(r -> r.matches("schema_violation: \\w+ contains a control character \\(U\\+00(0[1-9A-F]|1[0-9A-F]|7F)\\)"));
         Set<String> missing = new TreeSet<>(details);
         missing.removeAll(rejections);
         assertEquals(Set.of(), missing, "checks no case reached");

@@ -24,7 +24,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 
 class UsageEventParserTest {
     private final UsageEventParser parser = new UsageEventParser(new ObjectMapper());
@@ -139,7 +142,9 @@ class UsageEventParserTest {
     @Test
     void everyIllFormedUtf8SequenceIsMalformedJsonWhereverItStands() {
         for (String place : PLACES) {
-            assertInstanceOf(UsageEventParser.Parsed.class, parser.parse(utf8(place.replace("@", ""))), place);
+            // The last place, after the root value, is refused as trailing content even without the bad bytes.
+            assertEquals(place != PLACES.get(PLACES.size() - 1),
+                    parser.parse(utf8(place.replace("@", ""))) instanceof UsageEventParser.Parsed, place);
             for (String hex : ILL_FORMED) {
                 byte[] payload = splice(place, HexFormat.ofDelimiter(" ").parseHex(hex));
                 var r = assertInstanceOf(UsageEventParser.Rejected.class, parser.parse(payload), hex + " in " + place);
@@ -263,18 +268,115 @@ class UsageEventParserTest {
     }
 
     @Test
-    void contentAfterTheEventIsNotReadAsBefore() {
-        // ObjectMapper.readTree stops after the root value (FAIL_ON_TRAILING_TOKENS is off): so does the parser.
-        for (String trailing : List.of(" x", "}", "{", " \"unterminated", " [1,", "\u0000")) {
+    void contentAfterTheEventIsRefused() {
+        // "{...} x" is not one event: whatever follows the object but whitespace makes the record malformed.
+        for (String trailing : List.of(" x", "}", "{", " \"unterminated", " [1,", "\u0000", " {\"id\":\"req_2\"}")) {
             String payload = VALID.strip() + trailing;
-            assertInstanceOf(UsageEventParser.Parsed.class, new TreeUsageEventParser(new ObjectMapper()).parse(payload));
-            assertInstanceOf(UsageEventParser.Parsed.class, parser.parse(payload), trailing);
+            var r = assertInstanceOf(UsageEventParser.Rejected.class, parser.parse(payload), trailing);
+            assertEquals("malformed_json", r.reason(), trailing);
+        }
+        assertInstanceOf(UsageEventParser.Parsed.class, parser.parse(VALID.strip() + " \n\t "));
+    }
+
+    @Test
+    void aRepeatedKeyIsRefusedAtAnyDepth() {
+        String[] payloads = {
+                VALID.replace("\"specversion\":\"1.0\"", "\"specversion\":\"1.0\",\"specversion\":\"1.0\""),
+                VALID.replace("\"status\":\"succeeded\"", "\"status\":\"failed\",\"status\":\"succeeded\""),
+                VALID.replace("\"prompt_tokens\":", "\"prompt_tokens\":1,\"prompt_tokens\":"),
+                VALID.replace("\"streamed\":true", "\"streamed\":true,\"ext\":{\"a\":1,\"a\":2}") };
+        for (String payload : payloads) {
+            assertFalse(payload.equals(VALID));
+            var r = assertInstanceOf(UsageEventParser.Rejected.class, parser.parse(payload), payload);
+            assertEquals("malformed_json", r.reason());
+            assertTrue(r.detail().contains("Duplicate field"), r.detail());
+        }
+    }
+
+    @Test
+    void aValueOverOneMebibyteIsRefusedBeforeItIsRead() {
+        String pad = ",\"ext\":\"";
+        String base = VALID.strip();
+        int fill = UsageEventParser.MAX_VALUE_BYTES - utf8(base).length - pad.length() - 1;
+        String exactly = base.substring(0, base.length() - 1) + pad + "x".repeat(fill) + "\"}";
+        assertEquals(UsageEventParser.MAX_VALUE_BYTES, utf8(exactly).length);
+        assertInstanceOf(UsageEventParser.Parsed.class, parser.parse(utf8(exactly)));
+        String over = base.substring(0, base.length() - 1) + pad + "x".repeat(fill + 1) + "\"}";
+        var r = assertInstanceOf(UsageEventParser.Rejected.class, parser.parse(utf8(over)));
+        assertEquals("payload_too_large", r.reason());
+        assertEquals("record value is 1048577 bytes, more than 1048576", r.detail());
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+            "0001-01-01T00:00:00Z, time_out_of_range",
+            "2019-12-31T23:59:59.999999Z, time_out_of_range",
+            "1970-01-01T00:00:00Z, time_out_of_range",
+            "2020-01-01T00:00:00Z, ",
+            "9999-12-31T23:59:59Z, " })
+    void theEventTimeIsNotBefore2020(String time, String reason) {
+        var r = parser.parse(VALID.replace("2026-11-01T10:00:00Z\",\"datacontenttype", time + "\",\"datacontenttype"));
+        if (reason == null) {
+            // The far future is the consumer's to refuse (time_in_future needs the clock; the parser is pure).
+            assertEquals(Instant.parse(time), assertInstanceOf(UsageEventParser.Parsed.class, r).event().time());
+        } else {
+            var rej = assertInstanceOf(UsageEventParser.Rejected.class, r);
+            assertEquals(reason, rej.reason());
+            assertTrue(rej.detail().startsWith("time " + Instant.parse(time)), rej.detail());
+        }
+    }
+
+    @Test
+    void idsAndNamesAreAtMost200BytesOfUtf8() {
+        String ascii200 = "r".repeat(200);
+        assertInstanceOf(UsageEventParser.Parsed.class, parser.parse(event(ascii200, "ns_a", "{}")));
+        var longId = assertInstanceOf(UsageEventParser.Rejected.class, parser.parse(event(ascii200 + "r", "ns_a", "{}")));
+        assertEquals("schema_violation", longId.reason());
+        assertEquals("id is longer than 200 bytes", longId.detail());
+        // 100 characters of two bytes each are 200 bytes; one more ASCII character is 201.
+        String twoByte = "\u00e9".repeat(100);
+        assertInstanceOf(UsageEventParser.Parsed.class, parser.parse(event("req_1", twoByte, "{}")));
+        var longNs = assertInstanceOf(UsageEventParser.Rejected.class, parser.parse(event("req_1", twoByte + "x", "{}")));
+        assertEquals("schema_violation", longNs.reason());
+        assertEquals("namespace_id is longer than 200 bytes", longNs.detail(), "namespace_id is checked before subject");
+        // An emoji is a surrogate pair: four bytes.
+        String emoji = "\ud83d\ude00".repeat(50);
+        assertInstanceOf(UsageEventParser.Parsed.class, parser.parse(VALID.replace("moonshotai/kimi-k2.6:discount", emoji)));
+        var longModel = assertInstanceOf(UsageEventParser.Rejected.class,
+                parser.parse(VALID.replace("moonshotai/kimi-k2.6:discount", emoji + "x")));
+        assertEquals("model is longer than 200 bytes", longModel.detail());
+        var r3k = assertInstanceOf(UsageEventParser.Rejected.class, parser.parse(event("r".repeat(3000), "ns_a", "{}")));
+        assertEquals("schema_violation", r3k.reason());
+    }
+
+    @ParameterizedTest
+    @CsvSource({ "\\u0000, 0000", "\\u001f, 001F", "\\t, 0009", "\\u007f, 007F", "\\u0085, 0085" })
+    void idsCarryNoControlCharacters(String escaped, String code) {
+        var ns = assertInstanceOf(UsageEventParser.Rejected.class, parser.parse(event("req_1", "ns_" + escaped + "a", "{}")));
+        assertEquals("schema_violation", ns.reason());
+        assertEquals("namespace_id contains a control character (U+" + code + ")", ns.detail());
+        var id = assertInstanceOf(UsageEventParser.Rejected.class, parser.parse(event("req_" + escaped, "ns_a", "{}")));
+        assertEquals("id contains a control character (U+" + code + ")", id.detail());
+        // A non-breaking space (U+00A0) is not a control character.
+        assertInstanceOf(UsageEventParser.Parsed.class, parser.parse(event("req_\\u00a0", "ns_a", "{}")));
+    }
+
+    @Test
+    void aTokenCountIsAtMostTenToTheTen() {
+        assertEquals(10_000_000_000L, assertInstanceOf(UsageEventParser.Parsed.class,
+                parser.parse(event("req_1", "ns_a", "{\"prompt_tokens\":10000000000}"))).event().promptTokens());
+        for (String usage : List.of("{\"prompt_tokens\":10000000001}", "{\"reasoning_tokens\":9000000000000000000}")) {
+            var r = assertInstanceOf(UsageEventParser.Rejected.class, parser.parse(event("req_1", "ns_a", usage)));
+            assertEquals("schema_violation", r.reason());
+            assertTrue(r.detail().endsWith("is more than 10000000000"), r.detail());
         }
     }
 
     @Test
     void aSkippedStringBeyondJacksonsLengthLimitIsStillMalformedJson() {
-        ObjectMapper json = new ObjectMapper();
+        // Jackson's default limit is beyond the 1 MiB a value may have: a mapper with a lower one shows the rule.
+        ObjectMapper json = JsonMapper.builder(JsonFactory.builder()
+                .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(4096).build()).build()).build();
         int limit = json.getFactory().streamReadConstraints().getMaxStringLength();
         String payload = VALID.replace("\"streamed\":true", "\"streamed\":true,\"ext\":[\"" + "x".repeat(limit + 1) + "\"]");
         var before = assertInstanceOf(UsageEventParser.Rejected.class, new TreeUsageEventParser(json).parse(payload));

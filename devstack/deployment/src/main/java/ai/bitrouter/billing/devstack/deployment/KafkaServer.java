@@ -75,6 +75,8 @@ final class KafkaServer implements Startable {
         p.put("default.replication.factor", "1");
         p.put("group.initial.rebalance.delay.ms", "0");
         p.put("auto.create.topics.enable", "true");
+        // The topics' max.message.bytes of kafka/topics.properties, for the topics this broker creates on first use.
+        p.put("message.max.bytes", "2097152");
         p.put("log.flush.interval.messages", Long.toString(Long.MAX_VALUE));
         try {
             Files.createDirectories(logDir);

@@ -80,6 +80,8 @@ final class PostgresServer implements Startable {
             st.execute("CREATE ROLE " + RUNTIME_USER + " LOGIN PASSWORD '" + RUNTIME_PASSWORD + "'");
             st.execute("ALTER DATABASE " + DATABASE + " OWNER TO " + OWNER_USER);
             st.execute("ALTER SCHEMA public OWNER TO " + OWNER_USER);
+            // The benchmarks' COPY experiment checkpoints as the owner.
+            st.execute("GRANT pg_checkpoint TO " + OWNER_USER);
             st.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
             st.execute("GRANT pg_read_all_stats TO " + RUNTIME_USER);
             st.execute("GRANT EXECUTE ON FUNCTION pg_stat_statements_reset TO " + RUNTIME_USER);

@@ -52,7 +52,10 @@ public final class Tokens {
         return of("admin", "admin", DeviceFlowClient.DEFAULT_CLI_SCOPES);
     }
 
-    /** A customer who asks for the admin scope too: the role, not the scope string, is what they lack. */
+    /**
+     * A customer who asks for the admin scope too. Keycloak leaves it out (its role scope mapping is billing-admin),
+     * and the service would refuse them for the role anyway.
+     */
     public static String demoAskingForAdminScope() {
         return of("demo", "demo", DeviceFlowClient.DEFAULT_CLI_SCOPES + " " + ADMIN_SCOPE);
     }

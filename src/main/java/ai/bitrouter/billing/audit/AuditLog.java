@@ -16,8 +16,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import ai.bitrouter.billing.catalog.SyncReport;
-import ai.bitrouter.billing.metering.Repricer;
 import ai.bitrouter.billing.security.Caller;
 import ai.bitrouter.billing.security.CallerContext;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -25,9 +23,11 @@ import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 
 /**
- * The audit trail of admin actions. {@link #record} joins the caller's transaction, so an action and its audit row
- * commit or roll back together; the table refuses UPDATE, DELETE and TRUNCATE (V6), so rows are only ever appended.
- * The actor is the authenticated caller of the current request.
+ * The audit trail of admin actions. {@link #record} requires the caller's transaction and joins it, so an action and
+ * its audit row commit or roll back together: each audited action writes its row in the transaction that makes its
+ * change (docs/security.md lists them). The table refuses UPDATE, DELETE and TRUNCATE (V6 triggers), and the
+ * service's database role may only INSERT and SELECT it and cannot drop those triggers (V14), so rows are only ever
+ * appended. The actor is the authenticated caller of the current request, or the system for a scheduled run.
  */
 @ApplicationScoped
 public class AuditLog {
@@ -41,6 +41,9 @@ public class AuditLog {
     public static final String USAGE_REPRICE = "usage.reprice";
     public static final String INVOICE_REPUSH = "invoice.repush";
     public static final String INVOICE_CLOSE = "invoice.close";
+    /** All of the above, for the admin page's filter. */
+    public static final List<String> ACTIONS = List.of(DISCOUNT_GRANT, DISCOUNT_REVOKE, OFFICIAL_PRICE_SET,
+            CATALOG_IMPORT, USAGE_REPRICE, INVOICE_REPUSH, INVOICE_CLOSE);
 
     @Inject
     DataSource dataSource;
@@ -61,17 +64,45 @@ public class AuditLog {
     public record Query(String action, String targetId, String actor, Instant from, Instant to, int limit, int offset) {
     }
 
-    /** Appends one row; {@code before} and {@code after} are any Jackson-serialisable values, or null. */
-    @Transactional(Transactional.TxType.REQUIRED)
-    public void record(String action, String targetType, String targetId, Object before, Object after, String detail) {
+    /**
+     * Who did it: a person (their Keycloak subject and username) or, for a scheduled run, the system (subject
+     * {@code system:<job>}, username {@code system}).
+     */
+    public record Actor(String subject, String username) {
+        public static final String SYSTEM_USERNAME = "system";
+
+        public static Actor system(String job) {
+            return new Actor("system:" + job, SYSTEM_USERNAME);
+        }
+    }
+
+    /** The caller of the current request, as an actor; take it on the request's thread, before the action. */
+    public Actor currentActor() {
         Caller caller = callers.caller();
+        return new Actor(caller.subject(), caller.username());
+    }
+
+    /** {@link #record(Actor, String, String, String, Object, Object, String)} by the caller of the current request. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void record(String action, String targetType, String targetId, Object before, Object after, String detail) {
+        record(currentActor(), action, targetType, targetId, before, after, detail);
+    }
+
+    /**
+     * Appends one row in the caller's transaction, which must exist ({@code MANDATORY}: an audit row written in a
+     * transaction of its own could commit without its action, or the action without it). {@code before} and
+     * {@code after} are any Jackson-serialisable values, or null. A failed insert fails the action.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void record(Actor actor, String action, String targetType, String targetId, Object before, Object after,
+            String detail) {
         try (Connection c = dataSource.getConnection();
                 PreparedStatement ps = c.prepareStatement("""
                         INSERT INTO audit_log (actor_subject, actor_username, action, target_type, target_id, before,
                                                after, detail)
                         VALUES (?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?)""")) {
-            ps.setString(1, caller.subject());
-            ps.setString(2, caller.username());
+            ps.setString(1, actor.subject());
+            ps.setString(2, actor.username());
             ps.setString(3, action);
             ps.setString(4, targetType);
             ps.setString(5, targetId);
@@ -80,48 +111,13 @@ public class AuditLog {
             ps.setString(8, detail);
             ps.executeUpdate();
         } catch (SQLException e) {
-            throw new IllegalStateException("writing the audit log failed", e);
+            throw new IllegalStateException("writing the audit log failed: " + e.getMessage(), e);
         }
     }
 
-    /**
-     * A registry import run by an admin. The import publishes in its own transaction, so this row follows its
-     * commit; an import that was refused raised before reaching here and leaves only its import-run record.
-     */
-    public SyncReport catalogImport(SyncReport report) {
-        record(CATALOG_IMPORT, "catalog_version", report.versionId(),
-                report.previousVersionId() == null ? null : new VersionRef(report.previousVersionId()), report,
-                report.outcome());
-        return report;
-    }
-
-    /** An official-price override: before and after are the old and new official entries of the model. */
-    public SyncReport officialPriceSet(String modelId, SyncReport report) {
-        JsonNode changes = json.valueToTree(report).path("changes").path("official_prices");
-        JsonNode before = null;
-        JsonNode after = null;
-        for (JsonNode changed : changes.path("changed")) {
-            before = changed.get("old");
-            after = changed.get("new");
-        }
-        for (JsonNode added : changes.path("added")) {
-            after = added;
-        }
-        record(OFFICIAL_PRICE_SET, "model", modelId, before, after,
-                report.outcome() + (report.versionId() == null ? "" : " in catalog version " + report.versionId()));
-        return report;
-    }
-
-    /** A re-pricing run: the counts are the whole story (each re-priced row records its own pricing). */
-    public Repricer.Outcome repriced(Repricer.Outcome outcome) {
-        record(USAGE_REPRICE, "usage", null, null, new RepriceCounts(outcome.repriced(), outcome.stillParked()), null);
-        return outcome;
-    }
-
-    private record VersionRef(String version_id) {
-    }
-
-    private record RepriceCounts(long repriced, long still_parked) {
+    /** A JSON tree of {@code value}, for callers that pick parts of a report for before/after. */
+    public JsonNode tree(Object value) {
+        return json.valueToTree(value);
     }
 
     /** Newest first. */

@@ -1,11 +1,13 @@
 package ai.bitrouter.billing.catalog;
 
 import ai.bitrouter.billing.common.api.ApiException;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -35,7 +37,13 @@ public class CatalogPublisher {
     public record Publication(SyncReport report, CatalogVersion version) {
     }
 
-    public Publication publish(Request request, Function<Optional<CatalogVersion>, Candidate> build) {
+    /**
+     * Publishes, running {@code inTransaction} with the report in the transaction that inserts the version (or, when
+     * nothing changed, in a transaction of its own): the audit row of the change, which must commit with it. If it
+     * throws, the version is not published. The in-memory catalog is refreshed only after the commit.
+     */
+    public Publication publish(Request request, Function<Optional<CatalogVersion>, Candidate> build,
+            Consumer<SyncReport> inTransaction) {
         Optional<Instant> effectiveFrom = request.effectiveFrom().map(i -> i.truncatedTo(ChronoUnit.MICROS));
         effectiveFrom.ifPresent(this::requireNotTooSoon);
         for (int attempt = 1; ; attempt++) {
@@ -43,16 +51,28 @@ public class CatalogPublisher {
             Candidate candidate = build.apply(head);
             String digest = CatalogDigest.of(candidate.snapshot());
             if (head.isPresent() && head.get().header().contentSha256().equals(digest)) {
-                return new Publication(report(SyncReport.UNCHANGED, head.get(), head, candidate), head.get());
+                SyncReport unchanged = report(SyncReport.UNCHANGED, head.get(), head, candidate);
+                QuarkusTransaction.requiringNew().run(() -> inTransaction.accept(unchanged));
+                return new Publication(unchanged, head.get());
             }
             Optional<String> predecessor = head.map(CatalogVersion::versionId);
-            Optional<VersionHeader> inserted = store.insert(new CatalogStore.NewVersion(predecessor, effectiveFrom,
-                    config.publishLead().toNanos() / 1000, request.source(), request.note(), request.createdBy(),
-                    candidate.snapshot(), digest));
-            if (inserted.isPresent()) {
+            Optional<SyncReport> published = QuarkusTransaction.requiringNew().call(() -> {
+                Optional<VersionHeader> inserted = store.insert(new CatalogStore.NewVersion(predecessor,
+                        effectiveFrom, config.publishLead().toNanos() / 1000, request.source(), request.note(),
+                        request.createdBy(), candidate.snapshot(), digest));
+                if (inserted.isEmpty()) {
+                    return Optional.<SyncReport> empty();
+                }
+                // The report needs only the header (id, effective time, digest); the cache is read after commit.
+                SyncReport report = report(SyncReport.CREATED,
+                        new CatalogVersion(inserted.get(), candidate.snapshot()), head, candidate);
+                inTransaction.accept(report);
+                return Optional.of(report);
+            });
+            if (published.isPresent()) {
                 catalog.refresh();
-                CatalogVersion created = catalog.version(inserted.get().id()).orElseThrow();
-                return new Publication(report(SyncReport.CREATED, created, head, candidate), created);
+                CatalogVersion created = catalog.version(published.get().versionId()).orElseThrow();
+                return new Publication(published.get(), created);
             }
             Optional<VersionHeader> latest = store.latest();
             if (latest.map(VersionHeader::id).equals(predecessor)) {

@@ -1,5 +1,6 @@
 package ai.bitrouter.billing.catalog;
 
+import ai.bitrouter.billing.audit.AuditLog;
 import ai.bitrouter.billing.catalog.registry.RegistryImporter;
 import ai.bitrouter.billing.catalog.registry.RegistryRefreshJob;
 import ai.bitrouter.billing.common.scheduling.ClusterLock;
@@ -39,13 +40,17 @@ public class CatalogStartup {
     @Inject
     ClusterLock lock;
 
+    @Inject
+    CatalogAudit audit;
+
     void onStart(@Observes StartupEvent event) {
         Optional<String> location = registry.location();
         if (location.isPresent() && !registry.isRemote()) {
             try {
                 // Instances starting together would import the same directory: one does, the others skip.
                 lock.runExclusively(RegistryRefreshJob.JOB,
-                        () -> importer.importConfigured(RegistryImporter.Trigger.STARTUP, null));
+                        () -> importer.importConfigured(RegistryImporter.Trigger.STARTUP, null,
+                                audit.importBy(AuditLog.Actor.system("catalog-startup-import"), false)));
             } catch (RuntimeException e) {
                 LOG.errorf("registry import from %s failed at startup: %s", location.get(), e.getMessage());
             }

@@ -6,6 +6,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * An admin setting a model's official price: a new catalog version identical to the latest one except for that
@@ -23,7 +24,9 @@ public class OfficialPriceAdmin {
     @Inject
     CatalogConfig config;
 
-    public SyncReport set(String modelId, Price price, String note, String admin, Optional<Instant> effectiveFrom) {
+    /** {@code audit} runs in the transaction that publishes the new version ({@link CatalogPublisher#publish}). */
+    public SyncReport set(String modelId, Price price, String note, String admin, Optional<Instant> effectiveFrom,
+            Consumer<SyncReport> audit) {
         Instant effective = effectiveFrom.orElseGet(() -> Instant.now().plus(config.publishLead()));
         String why = "official price of " + modelId + " set by an admin" + (note == null ? "" : ": " + note);
         return publisher.publish(new CatalogPublisher.Request(VersionHeader.SOURCE_ADMIN, why, admin, effectiveFrom),
@@ -34,6 +37,6 @@ public class OfficialPriceAdmin {
                     }
                     CatalogSnapshot changed = latest.toBuilder().official(modelId, OfficialEntry.admin(price)).build();
                     return new Candidate(changed, CatalogChecks.check(changed, catalog.policyAt(effective)));
-                }).report();
+                }, audit).report();
     }
 }

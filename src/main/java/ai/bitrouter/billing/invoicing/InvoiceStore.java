@@ -13,6 +13,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 import javax.sql.DataSource;
 
@@ -86,6 +87,22 @@ public class InvoiceStore {
      */
     @Transactional
     public Optional<UUID> draft(UUID accountId, BillingPeriod period) {
+        return draft(accountId, period, drafted -> {
+        });
+    }
+
+    /** What a draft claimed, for its audit row. */
+    public record Drafted(UUID invoiceId, UUID accountId, String period, BigDecimal exactTotalMicroUsd,
+            long totalCents, int lines, long requests) {
+    }
+
+    /**
+     * As {@link #draft(UUID, BillingPeriod)}, running {@code inTransaction} (the audit row) in the draft's
+     * transaction once the draft is written, so the claim and its trace commit together. Not run when nothing was
+     * drafted or the invoice is past the draft stage (nothing changed).
+     */
+    @Transactional
+    public Optional<UUID> draft(UUID accountId, BillingPeriod period, Consumer<Drafted> inTransaction) {
         try (Connection c = dataSource.getConnection()) {
             UUID id = UUID.randomUUID();
             boolean created;
@@ -149,6 +166,8 @@ public class InvoiceStore {
                 ps.setObject(5, id);
                 ps.executeUpdate();
             }
+            inTransaction.accept(new Drafted(id, accountId, period.toString(), draft.exactTotal().microUsd(),
+                    draft.totalCents(), draft.lines().size(), requests));
             return Optional.of(id);
         } catch (SQLException e) {
             throw new IllegalStateException("drafting the invoice of account " + accountId + " for " + period

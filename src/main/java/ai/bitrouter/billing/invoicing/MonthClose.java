@@ -10,6 +10,7 @@ import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 
+import ai.bitrouter.billing.audit.AuditLog;
 import ai.bitrouter.billing.common.scheduling.ClusterLock;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.scheduler.Scheduled;
@@ -52,10 +53,13 @@ public class MonthClose {
     @Inject
     ClusterLock lock;
 
+    @Inject
+    AuditLog audit;
+
     @Scheduled(cron = "{bitrouter.invoicing.close-cron}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void scheduled() {
         lock.runScheduled(JOB, () -> {
-            Report r = closeDue(clock.instant());
+            Report r = close(dueAt(clock.instant()), AuditLog.Actor.system(JOB));
             if (r.drafted() + r.finalized() + r.retryLater() + r.needsAttention().size() > 0) {
                 LOG.infof("month close %s: %d drafted, %d finalized, %d to retry, %d need a person", r.period(),
                         r.drafted(), r.finalized(), r.retryLater(), r.needsAttention().size());
@@ -68,8 +72,13 @@ public class MonthClose {
      * Empty if another run holds the lock right now.
      */
     public java.util.Optional<Report> closeExclusively(BillingPeriod period) {
+        return closeExclusively(period, AuditLog.Actor.system(JOB));
+    }
+
+    /** As {@link #closeExclusively(BillingPeriod)}, each draft audited as {@code actor}'s. */
+    public java.util.Optional<Report> closeExclusively(BillingPeriod period, AuditLog.Actor actor) {
         Report[] out = new Report[1];
-        boolean ran = lock.runExclusively(JOB, () -> out[0] = close(period));
+        boolean ran = lock.runExclusively(JOB, () -> out[0] = close(period, actor));
         return ran ? java.util.Optional.of(out[0]) : java.util.Optional.empty();
     }
 
@@ -82,13 +91,23 @@ public class MonthClose {
         return close(dueAt(now));
     }
 
-    public synchronized Report close(BillingPeriod period) {
+    public Report close(BillingPeriod period) {
+        return close(period, AuditLog.Actor.system(JOB));
+    }
+
+    /**
+     * Closes {@code period}. Each invoice drafted writes its audit row ({@code invoice.close}, by {@code actor}) in
+     * the transaction that claims its usage; the pushes that follow are Stripe calls, outside any transaction, and
+     * leave their trace on the invoice (status, attempt, last error).
+     */
+    public synchronized Report close(BillingPeriod period, AuditLog.Actor actor) {
         if (period.end().isAfter(clock.instant())) {
             throw new IllegalArgumentException("the period " + period + " has not ended yet");
         }
         int drafted = 0;
         for (UUID account : store.accountsToBill(period)) {
-            if (store.draft(account, period).isPresent()) {
+            if (store.draft(account, period, d -> audit.record(actor, AuditLog.INVOICE_CLOSE, "invoice",
+                    d.invoiceId().toString(), null, d, "drafted for " + d.period())).isPresent()) {
                 drafted++;
             }
         }

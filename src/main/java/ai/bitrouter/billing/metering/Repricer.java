@@ -16,6 +16,7 @@ import javax.sql.DataSource;
 
 import org.jboss.logging.Logger;
 
+import ai.bitrouter.billing.audit.AuditLog;
 import ai.bitrouter.billing.common.scheduling.ClusterLock;
 import ai.bitrouter.billing.discounts.DiscountGrants;
 import ai.bitrouter.billing.pricing.PricingResult;
@@ -54,6 +55,9 @@ public class Repricer {
     @Inject
     ClusterLock lock;
 
+    @Inject
+    AuditLog audit;
+
     /** The cluster-lock name of the scheduled run. */
     public static final String JOB = "metering-reprice";
 
@@ -66,20 +70,25 @@ public class Repricer {
         // SKIP LOCKED already keeps instances from pricing a row twice; the lock keeps them from all walking the
         // parked rows every tick for nothing.
         lock.runScheduled(JOB, () -> {
-            Outcome o = repriceAll();
+            Outcome o = repriceAll(AuditLog.Actor.system(JOB), false);
             if (o.repriced() > 0) {
                 LOG.infof("re-priced %d parked usage rows; %d still parked", o.repriced(), o.stillParked());
             }
         });
     }
 
-    /** Re-prices everything that can be priced now; rows that still cannot stay parked. */
-    public Outcome repriceAll() {
+    /**
+     * Re-prices everything that can be priced now; rows that still cannot stay parked. Each chunk that re-prices rows
+     * writes its audit row ({@code usage.reprice}, by {@code actor}) in the chunk's own transaction, so re-priced rows
+     * are never committed without their trace. A run that re-priced nothing is recorded only if {@code recordEmpty}
+     * (an admin asked for it; the schedule's empty ticks would drown the trail).
+     */
+    public Outcome repriceAll(AuditLog.Actor actor, boolean recordEmpty) {
         int total = 0;
         Instant after = Instant.EPOCH;
         String afterId = "";
         while (true) {
-            Pass pass = pass(after, afterId);
+            Pass pass = pass(actor, after, afterId);
             total += pass.repriced();
             if (pass.examined() < config.repriceBatchSize()) {
                 break;
@@ -88,7 +97,12 @@ public class Repricer {
             afterId = pass.lastId();
         }
         metrics.counter("billing.usage.events", "outcome", "repriced", "reason", "none").increment(total);
-        return new Outcome(total, parkedCount());
+        long stillParked = parkedCount();
+        if (total == 0 && recordEmpty) {
+            QuarkusTransaction.requiringNew().run(() -> audit.record(actor, AuditLog.USAGE_REPRICE, "usage", null,
+                    null, Map.of("repriced", 0, "still_parked", stillParked), "nothing could be re-priced"));
+        }
+        return new Outcome(total, stillParked);
     }
 
     private record Pass(int examined, int repriced, Instant lastTime, String lastId) {
@@ -99,7 +113,7 @@ public class Repricer {
     }
 
     /** One chunk in its own transaction, walking parked rows in (event_time, request_id) order. */
-    private Pass pass(Instant after, String afterId) {
+    private Pass pass(AuditLog.Actor actor, Instant after, String afterId) {
         return QuarkusTransaction.requiringNew().call(() -> {
             try (Connection c = dataSource.getConnection()) {
                 List<ParkedRow> rows = claim(c, after, afterId);
@@ -151,6 +165,11 @@ public class Repricer {
                 }
                 rollup.apply(c);
                 ParkedRow last = rows.get(rows.size() - 1);
+                if (repriced > 0) {
+                    audit.record(actor, AuditLog.USAGE_REPRICE, "usage", null, null,
+                            Map.of("repriced", repriced, "through_request_id", last.requestId()),
+                            "re-priced " + repriced + " of " + rows.size() + " parked rows in this chunk");
+                }
                 return new Pass(rows.size(), repriced, last.facts().eventTime(), last.requestId());
             }
         });

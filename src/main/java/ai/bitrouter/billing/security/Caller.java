@@ -1,12 +1,18 @@
 package ai.bitrouter.billing.security;
 
+import java.io.IOException;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.quarkus.oidc.AccessTokenCredential;
 import io.quarkus.security.identity.SecurityIdentity;
 
 /**
@@ -34,6 +40,14 @@ public record Caller(Kind kind, String subject, String username, String email, b
         return roles.contains(role);
     }
 
+    /**
+     * May act as an operator: the realm role {@link Roles#BILLING_ADMIN} and the scope {@link Scopes#BILLING_ADMIN}
+     * in the same token. The one rule for the JSON admin API ({@link ScopeEnforcement}) and the admin pages.
+     */
+    public boolean hasAdminPower() {
+        return hasRole(Roles.BILLING_ADMIN) && hasScope(Scopes.BILLING_ADMIN);
+    }
+
     /** For an API key, the account it belongs to (known without a lookup). */
     public Optional<UUID> apiKeyAccountId() {
         return apiKey.map(ApiKeyPrincipal::accountId);
@@ -50,6 +64,10 @@ public record Caller(Kind kind, String subject, String username, String email, b
         }
         if (identity.getPrincipal() instanceof JsonWebToken jwt && jwt.getSubject() != null) {
             Object scope = jwt.getClaim("scope");
+            if (scope == null) {
+                // The web pages' identity is the ID token, which has no scope; the session's access token has.
+                scope = accessTokenScope(identity);
+            }
             Set<String> scopes = scope instanceof String s && !s.isBlank()
                     ? Set.copyOf(Arrays.asList(s.trim().split("\\s+")))
                     : Set.of();
@@ -64,4 +82,28 @@ public record Caller(Kind kind, String subject, String username, String email, b
     private static boolean isTrue(Object claim) {
         return claim instanceof Boolean b ? b : claim != null && "true".equals(claim.toString());
     }
+
+    /**
+     * The {@code scope} claim of the identity's access token, for a code-flow session. That token came from Keycloak's
+     * token endpoint over the server's own back channel and was verified by quarkus-oidc when the session was made
+     * (roles are read from it), so reading its payload here trusts nothing the browser sent.
+     */
+    private static String accessTokenScope(SecurityIdentity identity) {
+        AccessTokenCredential credential = identity.getCredential(AccessTokenCredential.class);
+        if (credential == null || credential.getToken() == null) {
+            return null;
+        }
+        String[] parts = credential.getToken().split("\\.");
+        if (parts.length != 3) {
+            return null;
+        }
+        try {
+            JsonNode payload = PAYLOAD.readTree(Base64.getUrlDecoder().decode(parts[1]));
+            return payload.path("scope").isTextual() ? payload.get("scope").asText() : null;
+        } catch (IOException | IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private static final ObjectMapper PAYLOAD = new ObjectMapper();
 }

@@ -21,10 +21,17 @@ public final class Scopes {
     public static final String NAMESPACE_WRITE = "namespace:write";
     public static final String USER_WRITE = "user:write";
     public static final String CLIENTS_WRITE = "clients:write";
+    /**
+     * Operator power: every endpoint for {@link Roles#BILLING_ADMIN} also needs it ({@link ScopeEnforcement}). An
+     * optional client scope in the realm, never a default one, so an admin's everyday CLI token (the default
+     * scopes) cannot grant discounts; the admin asks for it when they mean to act as one
+     * ({@code --scope billing:admin}).
+     */
+    public static final String BILLING_ADMIN = "billing:admin";
 
     /**
      * What an API key may carry: every customer scope. The operator scopes ({@code user:write},
-     * {@code clients:write}) are excluded: a key has no role, and operator actions must stay tied to a person.
+     * {@code clients:write}, {@code billing:admin}) are excluded: a key has no role, and operator actions must stay tied to a person.
      */
     public static final Set<String> GRANTABLE_TO_API_KEYS = Set.of(INFERENCE_INVOKE, USAGE_READ, KEYS_READ,
             KEYS_WRITE, BILLING_READ, BILLING_WRITE, POLICY_READ, POLICY_WRITE, BYOK_READ, BYOK_WRITE, NAMESPACE_READ,
@@ -36,6 +43,7 @@ public final class Scopes {
         var all = new java.util.HashSet<>(GRANTABLE_TO_API_KEYS);
         all.add(USER_WRITE);
         all.add(CLIENTS_WRITE);
+        all.add(BILLING_ADMIN);
         ALL = Set.copyOf(all);
     }
 

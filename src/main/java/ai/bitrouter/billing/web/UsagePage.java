@@ -26,6 +26,8 @@ import ai.bitrouter.billing.reports.UsageReports;
 import io.quarkus.qute.Location;
 import io.quarkus.qute.Template;
 import io.quarkus.qute.TemplateInstance;
+import io.quarkus.security.Authenticated;
+import jakarta.annotation.security.PermitAll;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -42,6 +44,7 @@ import jakarta.ws.rs.core.Response;
  */
 @Path("/ui")
 @Produces(MediaType.TEXT_HTML)
+@Authenticated
 public class UsagePage {
     static final int PAGE_SIZE = 25;
     static final int MAX_PAGE = 4000;
@@ -73,6 +76,7 @@ public class UsagePage {
 
     @GET
     @Path("/signed-out")
+    @PermitAll
     public TemplateInstance signedOut() {
         return signedOut.instance();
     }

@@ -12,6 +12,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 
 import javax.sql.DataSource;
@@ -19,6 +20,7 @@ import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 
 import ai.bitrouter.billing.catalog.Probe;
+import ai.bitrouter.billing.testsupport.OwnerDb;
 import ai.bitrouter.billing.testsupport.Tokens;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -129,21 +131,31 @@ class AuditLogTest {
             ps.setString(1, target);
             ps.executeUpdate();
         }
+        // The service's role lacks the privilege (V14); even the owner, who has it, meets the triggers (V6).
         for (String sql : new String[] { "UPDATE audit_log SET detail = 'changed' WHERE target_id = ?",
                 "DELETE FROM audit_log WHERE target_id = ?" }) {
-            SQLException e = assertThrows(SQLException.class, () -> {
+            SQLException runtime = assertThrows(SQLException.class, () -> {
                 try (Connection c = db.getConnection(); var ps = c.prepareStatement(sql)) {
                     ps.setString(1, target);
                     ps.executeUpdate();
                 }
             });
-            assertTrue(e.getMessage().contains("append-only"), e.getMessage());
+            assertEquals("42501", runtime.getSQLState(), runtime.getMessage());
+            SQLException owner = assertThrows(SQLException.class, () -> {
+                try (Connection c = OwnerDb.connect(); var ps = c.prepareStatement(sql)) {
+                    ps.setString(1, target);
+                    ps.executeUpdate();
+                }
+            });
+            assertTrue(owner.getMessage().contains("append-only"), owner.getMessage());
         }
-        assertThrows(SQLException.class, () -> {
-            try (Connection c = db.getConnection(); var st = c.createStatement()) {
-                st.execute("TRUNCATE audit_log");
-            }
-        });
+        for (var connect : List.<java.util.concurrent.Callable<Connection>> of(db::getConnection, OwnerDb::connect)) {
+            assertThrows(SQLException.class, () -> {
+                try (Connection c = connect.call(); var st = c.createStatement()) {
+                    st.execute("TRUNCATE audit_log");
+                }
+            });
+        }
         assertEquals(1, count("WHERE target_id = ? AND detail = 'original'", target));
     }
 }

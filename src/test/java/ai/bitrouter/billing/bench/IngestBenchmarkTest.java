@@ -58,6 +58,7 @@ import ai.bitrouter.billing.bench.UsageLoadGenerator.Published;
 import ai.bitrouter.billing.catalog.CatalogService;
 import ai.bitrouter.billing.pricing.CatalogView;
 import ai.bitrouter.billing.pricing.PricingPolicy;
+import ai.bitrouter.billing.testsupport.OwnerDb;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -161,7 +162,8 @@ class IngestBenchmarkTest {
         // -Dbench.vacuum=false leaves it to autovacuum.
         String vacuumed = "left to autovacuum (-Dbench.vacuum=false)";
         if (Boolean.parseBoolean(System.getProperty("bench.vacuum", "true"))) {
-            try (java.sql.Connection c = db.getConnection(); java.sql.Statement st = c.createStatement()) {
+            // VACUUM is the table owner's; the service's role owns nothing (docs/security.md "Database roles").
+            try (java.sql.Connection c = OwnerDb.connect(); java.sql.Statement st = c.createStatement()) {
                 long rows = 0;
                 try (java.sql.ResultSet rs = st.executeQuery("SELECT n_ins_since_vacuum FROM pg_stat_user_tables"
                         + " WHERE relname = 'usage_records'")) {
@@ -822,7 +824,8 @@ class IngestBenchmarkTest {
      * primary key, indexes and checks.
      */
     private Copy copyRate(Plan plan) throws Exception {
-        try (Connection c = db.getConnection()) {
+        // As the schema's owner: the experiment creates tables and checkpoints, which the service's role may not.
+        try (Connection c = OwnerDb.connect()) {
             PGConnection pg = c.unwrap(PGConnection.class);
             ByteArrayOutputStream data = new ByteArrayOutputStream(256 << 20);
             long rows = pg.getCopyAPI().copyOut("COPY (SELECT * FROM usage_records WHERE namespace_id LIKE 'ns_"

@@ -28,6 +28,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import ai.bitrouter.billing.accounts.ApiKeyService;
+import ai.bitrouter.billing.testsupport.OwnerDb;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -188,7 +189,8 @@ class ReportsBenchmarkTest {
      */
     private void seed(Instant now) throws Exception {
         long t0 = System.nanoTime();
-        try (Connection c = db.getConnection(); Statement s = c.createStatement()) {
+        // As the schema's owner: dropping and rebuilding indexes and VACUUM are the owner's, not the service's role's.
+        try (Connection c = OwnerDb.connect(); Statement s = c.createStatement()) {
             s.execute("SET maintenance_work_mem = '512MB'");
             s.execute("SET work_mem = '256MB'");
             s.executeUpdate("""

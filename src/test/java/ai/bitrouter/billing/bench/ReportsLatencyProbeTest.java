@@ -25,6 +25,7 @@ import ai.bitrouter.billing.accounts.Namespace;
 import ai.bitrouter.billing.reports.Dimension;
 import ai.bitrouter.billing.reports.ReportWindow;
 import ai.bitrouter.billing.reports.UsageReports;
+import ai.bitrouter.billing.testsupport.OwnerDb;
 import ai.bitrouter.billing.testsupport.TestAccounts;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -134,7 +135,8 @@ class ReportsLatencyProbeTest {
 
     /** 6,000 requests over 60 days, six models, and their rollup, the same shape the reports benchmark seeds. */
     private void seed(String ns, TestAccounts.Tenant t) throws Exception {
-        try (Connection c = db.getConnection(); Statement s = c.createStatement()) {
+        // As the schema's owner: ANALYZE is the owner's (the service's role owns nothing, docs/security.md).
+        try (Connection c = OwnerDb.connect(); Statement s = c.createStatement()) {
             s.executeUpdate("""
                     INSERT INTO usage_records (request_id, namespace_id, account_id, api_key_id, model_requested,
                         served_model_id, provider_id, status, funding_source, streamed, event_time, prompt_tokens,

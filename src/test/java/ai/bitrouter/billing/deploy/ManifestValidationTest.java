@@ -49,6 +49,7 @@ class ManifestValidationTest {
     /** What production must set (README "Configuration"): without them the service would use a dev default or fail. */
     static final List<String> REQUIRED_ENV = List.of(
             "QUARKUS_DATASOURCE_JDBC_URL", "QUARKUS_DATASOURCE_USERNAME", "QUARKUS_DATASOURCE_PASSWORD",
+            "QUARKUS_FLYWAY_USERNAME", "QUARKUS_FLYWAY_PASSWORD",
             "KAFKA_BOOTSTRAP_SERVERS", "QUARKUS_OIDC_AUTH_SERVER_URL", "BITROUTER_OAUTH_PUBLIC_BASE_URL",
             "BITROUTER_STRIPE_API_KEY", "BITROUTER_STRIPE_WEBHOOK_SECRET", "BITROUTER_WEB_CLIENT_SECRET",
             "BITROUTER_WEB_CSRF_SECRET");
@@ -382,13 +383,34 @@ class ManifestValidationTest {
         JsonNode cluster = one("Cluster", "billing-db");
         String db = cluster.path("spec").path("bootstrap").path("initdb").path("database").asText();
         assertEquals("jdbc:postgresql://billing-db-rw:5432/" + db, configMapValue("QUARKUS_DATASOURCE_JDBC_URL"));
-        // CloudNativePG names the owner's Secret <cluster>-app.
+        // Flyway migrates as the owner (CloudNativePG names its Secret <cluster>-app); the service connects as the
+        // cluster's managed runtime role, whose password Secret is the one the datasource reads.
+        JsonNode runtimeRole = null;
+        for (JsonNode role : cluster.path("spec").path("managed").path("roles")) {
+            if (!role.path("name").asText().equals(cluster.path("spec").path("bootstrap").path("initdb").path("owner")
+                    .asText())) {
+                runtimeRole = role;
+            }
+        }
+        assertNotNull(runtimeRole, "the Cluster manages a runtime role besides the owner");
+        assertFalse(runtimeRole.path("superuser").asBoolean(true), "the runtime role is no superuser");
+        String runtimeSecret = runtimeRole.path("passwordSecret").path("name").asText();
         JsonNode c = billingContainer();
+        Set<String> seen = new TreeSet<>();
         c.path("env").forEach(v -> {
-            if (v.path("name").asText().startsWith("QUARKUS_DATASOURCE_")) {
-                assertEquals("billing-db-app", v.path("valueFrom").path("secretKeyRef").path("name").asText());
+            String name = v.path("name").asText();
+            String secret = v.path("valueFrom").path("secretKeyRef").path("name").asText();
+            if (name.startsWith("QUARKUS_FLYWAY_")) {
+                assertEquals("billing-db-app", secret, name);
+                seen.add(name);
+            }
+            if (name.startsWith("QUARKUS_DATASOURCE_")) {
+                assertEquals(runtimeSecret, secret, name);
+                seen.add(name);
             }
         });
+        assertEquals(Set.of("QUARKUS_FLYWAY_USERNAME", "QUARKUS_FLYWAY_PASSWORD", "QUARKUS_DATASOURCE_USERNAME",
+                "QUARKUS_DATASOURCE_PASSWORD"), seen);
     }
 
     // --- Compose ------------------------------------------------------------------------------------------------------

@@ -60,6 +60,8 @@ final class ServiceProcess implements AutoCloseable {
         p.put("quarkus.datasource.jdbc.url", stack.jdbcUrl());
         p.put("quarkus.datasource.username", stack.dbUser());
         p.put("quarkus.datasource.password", stack.dbPassword());
+        p.put("quarkus.flyway.username", stack.dbOwnerUser());
+        p.put("quarkus.flyway.password", stack.dbOwnerPassword());
         p.put("kafka.bootstrap.servers", stack.bootstrap());
         p.put("quarkus.oidc.auth-server-url", stack.oidcUrl());
         p.put("mp.messaging.incoming.usage.topic", topic);

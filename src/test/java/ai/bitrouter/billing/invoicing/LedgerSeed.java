@@ -25,13 +25,13 @@ import ai.bitrouter.billing.metering.UsageEventParser;
  * Writes usage through the real parse, pricing and ledger path (MeteringService, as the Kafka consumer does, without
  * Kafka's timing), and reads the ledger back for the oracle.
  */
-final class LedgerSeed {
+public final class LedgerSeed {
 
-    record Event(String namespace, String model, String served, String provider, String status, String usage,
+    public record Event(String namespace, String model, String served, String provider, String status, String usage,
             Instant time) {
     }
 
-    static List<String> record(MeteringService metering, ObjectMapper json, List<Event> events) {
+    public static List<String> record(MeteringService metering, ObjectMapper json, List<Event> events) {
         UsageEventParser parser = new UsageEventParser(json);
         List<MeteringService.Incoming> batch = new ArrayList<>();
         List<String> ids = new ArrayList<>();

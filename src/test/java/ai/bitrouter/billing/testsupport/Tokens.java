@@ -39,10 +39,28 @@ public final class Tokens {
         return of("other", "other", DeviceFlowClient.DEFAULT_CLI_SCOPES);
     }
 
-    /** A billing admin. */
+    /**
+     * A billing admin acting as one: the CLI's default scopes plus {@code billing:admin}, which the admin endpoints
+     * require with the role.
+     */
     public static String admin() {
+        return of("admin", "admin", DeviceFlowClient.DEFAULT_CLI_SCOPES + " " + ADMIN_SCOPE);
+    }
+
+    /** The same admin's everyday CLI token (default scopes only): no operator power. */
+    public static String adminEveryday() {
         return of("admin", "admin", DeviceFlowClient.DEFAULT_CLI_SCOPES);
     }
+
+    /**
+     * A customer who asks for the admin scope too. Keycloak leaves it out (its role scope mapping is billing-admin),
+     * and the service would refuse them for the role anyway.
+     */
+    public static String demoAskingForAdminScope() {
+        return of("demo", "demo", DeviceFlowClient.DEFAULT_CLI_SCOPES + " " + ADMIN_SCOPE);
+    }
+
+    public static final String ADMIN_SCOPE = "billing:admin";
 
     /**
      * Signs in exactly as the CLI does against this service (its RFC 8414 metadata, then its own device and token

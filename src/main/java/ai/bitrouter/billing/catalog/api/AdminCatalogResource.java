@@ -1,6 +1,7 @@
 package ai.bitrouter.billing.catalog.api;
 
 import ai.bitrouter.billing.audit.AuditLog;
+import ai.bitrouter.billing.catalog.CatalogAudit;
 import ai.bitrouter.billing.catalog.OfficialPriceAdmin;
 import ai.bitrouter.billing.catalog.SyncReport;
 import ai.bitrouter.billing.catalog.registry.FeedRejectedException;
@@ -10,6 +11,7 @@ import ai.bitrouter.billing.catalog.registry.RegistryImporter;
 import ai.bitrouter.billing.catalog.registry.RegistryJson;
 import ai.bitrouter.billing.common.api.ApiException;
 import ai.bitrouter.billing.pricing.Price;
+import ai.bitrouter.billing.security.Roles;
 import com.fasterxml.jackson.databind.JsonNode;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -36,7 +38,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
  */
 @Path("/v1/admin/catalog")
 @Produces(MediaType.APPLICATION_JSON)
-@RolesAllowed("billing-admin")
+@RolesAllowed(Roles.BILLING_ADMIN)
 @Tag(name = "Catalog administration")
 public class AdminCatalogResource {
 
@@ -58,6 +60,9 @@ public class AdminCatalogResource {
     @Inject
     AuditLog audit;
 
+    @Inject
+    CatalogAudit catalogAudit;
+
     @POST
     @Path("/imports")
     @Operation(summary = "Run a registry import", description = "Without a body: from the configured registry "
@@ -67,10 +72,11 @@ public class AdminCatalogResource {
     @APIResponse(responseCode = "200", description = "The sync report")
     @APIResponse(responseCode = "400", description = "The feed was rejected; the catalog is unchanged")
     public SyncReport runImport(String body) {
+        var auditHook = catalogAudit.importBy(audit.currentActor(), true);
         try {
-            return audit.catalogImport(body == null || body.isBlank()
-                    ? importer.importConfigured(RegistryImporter.Trigger.ADMIN, token.getSubject())
-                    : importer.importUpload(body, token.getSubject()));
+            return body == null || body.isBlank()
+                    ? importer.importConfigured(RegistryImporter.Trigger.ADMIN, token.getSubject(), auditHook)
+                    : importer.importUpload(body, token.getSubject(), auditHook);
         } catch (FeedRejectedException e) {
             throw ApiException.badRequest(e.getMessage());
         }
@@ -103,8 +109,8 @@ public class AdminCatalogResource {
             }
             Price price = PricingParser.parse(request.get("pricing"), "pricing");
             String note = request.hasNonNull("note") ? request.get("note").asText() : null;
-            return audit.officialPriceSet(modelId,
-                    officialPrices.set(modelId, price, note, token.getSubject(), effectiveFrom(request)));
+            return officialPrices.set(modelId, price, note, token.getSubject(), effectiveFrom(request),
+                    catalogAudit.officialPriceBy(audit.currentActor(), modelId));
         } catch (FeedRejectedException e) {
             throw ApiException.badRequest(e.getMessage());
         }

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -60,9 +61,15 @@ public class RegistryImporter {
 
     /** Imports from {@code bitrouter.catalog.registry.location}. */
     public SyncReport importConfigured(Trigger trigger, String requestedBy) {
+        return importConfigured(trigger, requestedBy, report -> {
+        });
+    }
+
+    /** As {@link #importConfigured(Trigger, String)}; {@code audit} runs in the publishing transaction. */
+    public SyncReport importConfigured(Trigger trigger, String requestedBy, Consumer<SyncReport> audit) {
         String location = source.location().orElseThrow(() -> ApiException.badRequest("no registry location is "
                 + "configured (bitrouter.catalog.registry.location); upload {\"models\": ..., \"providers\": ...}"));
-        return run(trigger, location, requestedBy, () -> {
+        return run(trigger, location, requestedBy, audit, () -> {
             RegistrySource.RawFeed raw = source.fetch(location);
             return new Order(parser.parse(raw.modelsJson(), raw.providersJson()), Optional.empty(),
                     "registry import from " + raw.origin());
@@ -74,7 +81,13 @@ public class RegistryImporter {
      * {@code "effective_from"} (RFC 3339) and {@code "note"}.
      */
     public SyncReport importUpload(String body, String requestedBy) {
-        return run(Trigger.ADMIN, "upload", requestedBy, () -> {
+        return importUpload(body, requestedBy, report -> {
+        });
+    }
+
+    /** As {@link #importUpload(String, String)}; {@code audit} runs in the publishing transaction. */
+    public SyncReport importUpload(String body, String requestedBy, Consumer<SyncReport> audit) {
+        return run(Trigger.ADMIN, "upload", requestedBy, audit, () -> {
             JsonNode request = RegistryJson.read("request body", body);
             if (!request.isObject() || !request.path("models").isObject() || !request.path("providers").isObject()) {
                 throw new FeedRejectedException(List.of("request body: expected {\"models\": <models.json>, "
@@ -86,7 +99,8 @@ public class RegistryImporter {
         });
     }
 
-    private SyncReport run(Trigger trigger, String origin, String requestedBy, Supplier<Order> order) {
+    private SyncReport run(Trigger trigger, String origin, String requestedBy, Consumer<SyncReport> audit,
+            Supplier<Order> order) {
         Instant started = Instant.now();
         String triggerName = trigger.name().toLowerCase(Locale.ROOT);
         try {
@@ -96,7 +110,7 @@ public class RegistryImporter {
                     new CatalogPublisher.Request(VersionHeader.SOURCE_REGISTRY, o.note(), requestedBy,
                             o.effectiveFrom()),
                     head -> builder.build(o.feed(), catalog.policyAt(effective),
-                            head.map(CatalogVersion::snapshot).orElse(CatalogSnapshot.EMPTY), adminPrices(head)));
+                            head.map(CatalogVersion::snapshot).orElse(CatalogSnapshot.EMPTY), adminPrices(head)), audit);
             SyncReport report = publication.report();
             runs.record(new ImportRuns.Run(null, started, Instant.now(), triggerName, origin, requestedBy,
                     report.outcome(), report.versionId(), null, RegistryJson.MAPPER.valueToTree(report)));

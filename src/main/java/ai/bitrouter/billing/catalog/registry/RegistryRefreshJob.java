@@ -1,5 +1,7 @@
 package ai.bitrouter.billing.catalog.registry;
 
+import ai.bitrouter.billing.audit.AuditLog;
+import ai.bitrouter.billing.catalog.CatalogAudit;
 import ai.bitrouter.billing.common.scheduling.ClusterLock;
 import io.quarkus.scheduler.Scheduled;
 import io.quarkus.scheduler.ScheduledExecution;
@@ -27,6 +29,9 @@ public class RegistryRefreshJob {
     @Inject
     ClusterLock lock;
 
+    @Inject
+    CatalogAudit audit;
+
     @Scheduled(identity = "catalog-registry-refresh", every = "${bitrouter.catalog.registry.refresh-interval}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP, skipExecutionIf = NoRemoteRegistry.class)
     void refresh() {
@@ -35,7 +40,8 @@ public class RegistryRefreshJob {
 
     private void importNow() {
         try {
-            var report = importer.importConfigured(RegistryImporter.Trigger.SCHEDULED, null);
+            var report = importer.importConfigured(RegistryImporter.Trigger.SCHEDULED, null,
+                    audit.importBy(AuditLog.Actor.system(JOB), false));
             LOG.infof("registry import: %s (version %s, %d warnings)", report.outcome(), report.versionId(),
                     report.warnings().size());
         } catch (RuntimeException e) {

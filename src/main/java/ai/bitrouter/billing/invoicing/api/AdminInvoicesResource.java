@@ -1,7 +1,6 @@
 package ai.bitrouter.billing.invoicing.api;
 
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 import ai.bitrouter.billing.audit.AuditLog;
@@ -11,6 +10,7 @@ import ai.bitrouter.billing.invoicing.InvoicePusher;
 import ai.bitrouter.billing.invoicing.InvoiceStore;
 import ai.bitrouter.billing.invoicing.MonthClose;
 import ai.bitrouter.billing.security.Roles;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DefaultValue;
@@ -94,22 +94,34 @@ public class AdminInvoicesResource {
     @Path("/invoices/{id}/repush")
     public InvoiceView repush(@PathParam("id") String id) {
         UUID invoiceId = InvoiceResource.parse(id);
-        InvoiceStore.Invoice before = store.find(invoiceId)
-                .orElseThrow(() -> ApiException.notFound("invoice not found"));
-        if (before.status() == InvoiceStore.Status.PUSH_FAILED) {
-            store.retryFailed(invoiceId);
-        } else if (before.status() != InvoiceStore.Status.PUSHING && before.status() != InvoiceStore.Status.DRAFT) {
-            throw ApiException.conflict("invoice is " + before.status().wire() + "; only a draft, pushing or "
-                    + "push_failed invoice can be pushed");
-        }
-        InvoicePusher.Outcome outcome = pusher.push(invoiceId);
+        AuditLog.Actor actor = audit.currentActor();
+        // The admin's decision (a new attempt) and its audit row commit together; the push itself calls Stripe, so
+        // it runs after the commit, outside any transaction, and leaves its outcome on the invoice.
+        QuarkusTransaction.requiringNew().run(() -> {
+            InvoiceStore.Invoice before = store.find(invoiceId)
+                    .orElseThrow(() -> ApiException.notFound("invoice not found"));
+            if (before.status() == InvoiceStore.Status.PUSH_FAILED) {
+                store.retryFailed(invoiceId);
+            } else if (before.status() != InvoiceStore.Status.PUSHING
+                    && before.status() != InvoiceStore.Status.DRAFT) {
+                throw ApiException.conflict("invoice is " + before.status().wire() + "; only a draft, pushing or "
+                        + "push_failed invoice can be pushed");
+            }
+            InvoiceStore.Invoice queued = store.find(invoiceId).orElseThrow();
+            audit.record(actor, AuditLog.INVOICE_REPUSH, "invoice", invoiceId.toString(),
+                    InvoiceView.of(before, null, true), InvoiceView.of(queued, null, true),
+                    "push requested by an admin");
+        });
+        pusher.push(invoiceId);
         InvoiceStore.Invoice after = store.find(invoiceId).orElseThrow();
-        audit.record(AuditLog.INVOICE_REPUSH, "invoice", invoiceId.toString(), InvoiceView.of(before, null, true),
-                InvoiceView.of(after, null, true), outcome.name().toLowerCase(java.util.Locale.ROOT));
         return InvoiceView.of(after, store.lines(invoiceId), true);
     }
 
-    /** Runs the month close for {@code period} (YYYY-MM, a month that has ended) now. */
+    /**
+     * Runs the month close for {@code period} (YYYY-MM, a month that has ended) now. Each invoice it drafts is
+     * audited in its own drafting transaction ({@link MonthClose#close(BillingPeriod, AuditLog.Actor)}); a close that
+     * drafted nothing leaves one row saying so, since the admin asked for it.
+     */
     @POST
     @Path("/invoicing/close")
     public MonthClose.Report close(@QueryParam("period") String period) {
@@ -117,15 +129,18 @@ public class AdminInvoicesResource {
             throw ApiException.badRequest("period is required, e.g. ?period=2026-10");
         }
         BillingPeriod p = period(period);
+        AuditLog.Actor actor = audit.currentActor();
         MonthClose.Report report;
         try {
-            report = monthClose.closeExclusively(p).orElseThrow(() -> ApiException.conflict(
+            report = monthClose.closeExclusively(p, actor).orElseThrow(() -> ApiException.conflict(
                     "a month close is running now (on this or another instance); try again when it ends"));
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(e.getMessage());
         }
-        audit.record(AuditLog.INVOICE_CLOSE, "billing_period", p.toString(), null, report,
-                Map.of("drafted", report.drafted(), "finalized", report.finalized()).toString());
+        if (report.drafted() == 0) {
+            QuarkusTransaction.requiringNew().run(() -> audit.record(actor, AuditLog.INVOICE_CLOSE, "billing_period",
+                    p.toString(), null, report, "nothing to draft"));
+        }
         return report;
     }
 

@@ -9,6 +9,7 @@ import ai.bitrouter.billing.invoicing.InvoiceStore;
 import ai.bitrouter.billing.security.NamespaceAccess;
 import ai.bitrouter.billing.security.RequireScope;
 import ai.bitrouter.billing.security.Scopes;
+import io.quarkus.security.Authenticated;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -24,6 +25,7 @@ import jakarta.ws.rs.core.MediaType;
  */
 @Path("/v1/billing/invoices")
 @Produces(MediaType.APPLICATION_JSON)
+@Authenticated
 @RequireScope(Scopes.BILLING_READ)
 public class InvoiceResource {
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 
 import ai.bitrouter.billing.audit.AuditLog;
 import ai.bitrouter.billing.metering.Repricer;
+import ai.bitrouter.billing.security.Roles;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
@@ -17,7 +18,7 @@ import jakarta.ws.rs.core.MediaType;
 /** Billing admins only: what is parked (unpriced) and why, and re-pricing on demand. */
 @Path("/v1/admin/usage")
 @Produces(MediaType.APPLICATION_JSON)
-@RolesAllowed("billing-admin")
+@RolesAllowed(Roles.BILLING_ADMIN)
 public class ParkedUsageResource {
 
     @Inject
@@ -42,7 +43,7 @@ public class ParkedUsageResource {
     @POST
     @Path("/reprice")
     public Repriced reprice() {
-        Repricer.Outcome o = audit.repriced(repricer.repriceAll());
+        Repricer.Outcome o = repricer.repriceAll(audit.currentActor(), true);
         return new Repriced(o.repriced(), o.stillParked());
     }
 }

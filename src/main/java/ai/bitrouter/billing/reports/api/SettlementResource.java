@@ -12,6 +12,7 @@ import ai.bitrouter.billing.security.NamespaceAccess;
 import ai.bitrouter.billing.reports.ratelimit.RateLimited;
 import ai.bitrouter.billing.security.RequireScope;
 import ai.bitrouter.billing.security.Scopes;
+import io.quarkus.security.Authenticated;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -25,6 +26,7 @@ import jakarta.ws.rs.core.MediaType;
  */
 @Path("/v1/requests/{requestId}/settlement")
 @Produces(MediaType.APPLICATION_JSON)
+@Authenticated
 @RequireScope(Scopes.USAGE_READ)
 @RateLimited
 public class SettlementResource {

@@ -17,6 +17,7 @@ import ai.bitrouter.billing.security.NamespaceAccess;
 import ai.bitrouter.billing.reports.ratelimit.RateLimited;
 import ai.bitrouter.billing.security.RequireScope;
 import ai.bitrouter.billing.security.Scopes;
+import io.quarkus.security.Authenticated;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
@@ -35,6 +36,7 @@ import jakarta.ws.rs.core.Response;
  */
 @Path("/v1/namespaces/{nsid}")
 @Produces(MediaType.APPLICATION_JSON)
+@Authenticated
 @RequireScope(Scopes.USAGE_READ)
 @RateLimited
 public class UsageResource {

@@ -37,7 +37,10 @@ import ai.bitrouter.billing.web.Dollars;
 import ai.bitrouter.billing.web.ErrorPage;
 import ai.bitrouter.billing.web.UsageView;
 import ai.bitrouter.billing.web.WebSession;
+import ai.bitrouter.billing.security.Roles;
 import io.quarkus.qute.Location;
+import io.quarkus.security.ForbiddenException;
+import jakarta.annotation.security.RolesAllowed;
 import io.quarkus.qute.Template;
 import io.quarkus.qute.TemplateInstance;
 import jakarta.inject.Inject;
@@ -52,14 +55,16 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 /**
- * The admin pages. Who may call them: billing admins only ({@link AdminGate} answers everyone else with the 403
- * page). Every read and every action goes through the same Java code as the JSON admin API (the resources' own
+ * The admin pages. Who may call them: billing admins only, with the scope {@code billing:admin} in their session
+ * ({@link AdminGate} answers everyone else with the 403 page; the class's {@code @RolesAllowed} states it for
+ * {@code deny-unannotated-endpoints} and brings the admin-scope rule of {@code ScopeEnforcement}). Every read and every action goes through the same Java code as the JSON admin API (the resources' own
  * methods or the services they call), so the page shows what the API shows, and each action writes its audit row
  * exactly once, through {@code AuditLog}, in the service's transaction. Forms carry the session's CSRF token and
  * answer with a redirect (post/redirect/get), so a reload never repeats an action.
  */
 @Path("/ui/admin")
 @Produces(MediaType.TEXT_HTML)
+@RolesAllowed(Roles.BILLING_ADMIN)
 public class AdminPages {
     static final int AUDIT_PAGE = 50;
     static final int PARKED_PAGE = 50;
@@ -283,6 +288,13 @@ public class AdminPages {
     @ServerExceptionMapper
     public Response apiError(ApiException e) {
         return ErrorPage.response(e.status(), e.getMessage());
+    }
+
+    /** The role check's refusal, should it answer before {@link AdminGate}: a page, like the gate's. */
+    @ServerExceptionMapper
+    public Response forbidden(ForbiddenException e) {
+        return ErrorPage.response(403, "The admin pages are for billing admins (Keycloak realm role "
+                + Roles.BILLING_ADMIN + ").");
     }
 
     private TemplateInstance page(Template template, String notice) {

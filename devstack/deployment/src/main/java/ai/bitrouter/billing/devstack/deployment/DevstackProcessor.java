@@ -54,10 +54,14 @@ class DevstackProcessor {
                     .serviceConfig(workDir.toString())
                     .description("PostgreSQL (zonky embedded binaries)")
                     .startable(() -> new PostgresServer(workDir))
+                    // The service as the runtime role, Flyway as the owner; the owner's credentials are also given
+                    // to tests that must act as the owner (e.g. to show what the runtime role cannot do).
                     .configProvider(Map.of(
                             "quarkus.datasource.jdbc.url", PostgresServer::jdbcUrl,
-                            "quarkus.datasource.username", s -> PostgresServer.USER,
-                            "quarkus.datasource.password", s -> "postgres"))
+                            "quarkus.datasource.username", s -> PostgresServer.RUNTIME_USER,
+                            "quarkus.datasource.password", s -> PostgresServer.RUNTIME_PASSWORD,
+                            "quarkus.flyway.username", s -> PostgresServer.OWNER_USER,
+                            "quarkus.flyway.password", s -> PostgresServer.OWNER_PASSWORD))
                     .build());
         } else {
             LOG.info("quarkus.datasource.jdbc.url is set: using that PostgreSQL, starting none");

@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigDecimal;
+import java.net.URI;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -49,6 +51,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import ai.bitrouter.billing.testsupport.TestAccounts;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 
@@ -285,9 +288,13 @@ class IngestPoisonTest {
         assertEquals(0, EACH.multiply(BigDecimal.valueOf(expected)).compareTo(sum), "exact total: " + sum);
     }
 
+    /** Health is on the management port (application.properties), not the API port. */
+    @TestHTTPResource(value = "/", management = true)
+    URL management;
+
     /** Liveness stays UP, and events for another namespace sent now are recorded: the channel still runs. */
     private void assertLiveAndIngesting() throws Exception {
-        given().when().get("/q/health/live").then().statusCode(200).body("status", is("UP"));
+        given().when().get(URI.create(management.toString()).resolve("/q/health/live")).then().statusCode(200).body("status", is("UP"));
         TestAccounts.Tenant other = TestAccounts.create(db);
         try (var producer = producer()) {
             for (int i = 0; i < 20; i++) {
@@ -296,7 +303,7 @@ class IngestPoisonTest {
             producer.flush();
         }
         assertLedger(List.of(other), 20);
-        given().when().get("/q/health/live").then().statusCode(200).body("status", is("UP"));
+        given().when().get(URI.create(management.toString()).resolve("/q/health/live")).then().statusCode(200).body("status", is("UP"));
     }
 
     private ConsumerRecord<String, byte[]> deadLetterOf(RecordMetadata original) {

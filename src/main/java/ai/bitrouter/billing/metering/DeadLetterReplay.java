@@ -169,7 +169,6 @@ public class DeadLetterReplay {
         long[] matched = { 0 };
         long[] truncated = { 0 };
         long[] heldBytes = { 0 };
-        int[] held = { 0 };
         Scan scan = scan(filter.since(), r -> {
             String reason = header(r, "dlq-reason");
             if (!filter.reasons().contains(reason)) {
@@ -193,16 +192,16 @@ public class DeadLetterReplay {
             c.key = r.key();
             c.source = r.topic() + "/" + r.partition() + "/" + r.offset();
             if (c.value == null && !c.deferred && c.replays < config.maxReplays()) {
-                if (held[0] < limit && heldBytes[0] + value.length <= MAX_HELD_BYTES) {
+                // The limit is applied after the ledger lookup, so that events recorded since do not take its
+                // slots (they would, call after call, and defer the same rest for ever); here only the bytes count.
+                if (heldBytes[0] + value.length <= MAX_HELD_BYTES) {
                     c.value = value;
-                    held[0]++;
                     heldBytes[0] += value.length;
                 } else {
                     c.deferred = true;
                 }
             } else if (c.value != null && c.replays >= config.maxReplays()) {
                 // A later copy shows the event was replayed enough already: its slot goes to another event.
-                held[0]--;
                 heldBytes[0] -= c.value.length;
                 c.value = null;
             }
@@ -222,9 +221,9 @@ public class DeadLetterReplay {
                 alreadyRecorded++;
             } else if (c.replays >= config.maxReplays()) {
                 exhausted++;
-            } else if (c.deferred) {
+            } else if (c.deferred || c.value == null || toSend.size() >= limit) {
                 deferred++;
-            } else if (c.value != null) {
+            } else {
                 toSend.add(c);
             }
         }

@@ -191,7 +191,14 @@ public class DeadLetterReplay {
             // Where the latest copy is, not the record itself: only the events to send keep their bytes.
             c.key = r.key();
             c.source = r.topic() + "/" + r.partition() + "/" + r.offset();
-            if (c.value == null && !c.deferred && c.replays < config.maxReplays()) {
+            // An event already in the ledger is not held at all: otherwise, once a large incident's first replays
+            // are recorded, they would fill the held bytes on every later call and defer the same rest for ever.
+            // Asked once per event, and only while bytes are left to hold it.
+            if (c.recorded == null && c.value == null && !c.deferred && c.replays < config.maxReplays()
+                    && heldBytes[0] + value.length <= MAX_HELD_BYTES) {
+                c.recorded = c.requestId != null && !ledger.recordedIds(List.of(c.requestId)).isEmpty();
+            }
+            if (c.value == null && !c.deferred && c.replays < config.maxReplays() && !Boolean.TRUE.equals(c.recorded)) {
                 // The limit is applied after the ledger lookup, so that events recorded since do not take its
                 // slots (they would, call after call, and defer the same rest for ever); here only the bytes count.
                 if (heldBytes[0] + value.length <= MAX_HELD_BYTES) {
@@ -254,6 +261,8 @@ public class DeadLetterReplay {
         String source;
         byte[] value;
         boolean deferred;
+        /** Whether the ledger had it when the scan met it; null until asked. */
+        Boolean recorded;
 
         Candidate(String requestId) {
             this.requestId = requestId;

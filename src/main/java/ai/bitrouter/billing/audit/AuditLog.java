@@ -43,7 +43,7 @@ public class AuditLog {
     public static final String INVOICE_CLOSE = "invoice.close";
     /** All of the above, for the admin page's filter. */
     public static final List<String> ACTIONS = List.of(DISCOUNT_GRANT, DISCOUNT_REVOKE, OFFICIAL_PRICE_SET,
-            CATALOG_IMPORT, USAGE_REPRICE, INVOICE_REPUSH, INVOICE_CLOSE);
+            CATALOG_IMPORT, USAGE_REPRICE, INVOICE_REPUSH, INVOICE_CLOSE, DEAD_LETTER_REPLAY);
 
     @Inject
     DataSource dataSource;

@@ -212,8 +212,7 @@ public class AdminPages {
         return page(auditPage, null).data("rows", rows)
                 .data("f", Map.of("action", nz(action), "target_id", nz(targetId), "actor", nz(actor),
                         "from", fromDay == null ? "" : fromDay.toString(), "to", toDay == null ? "" : toDay.toString()))
-                .data("actions", List.of(AuditLog.DISCOUNT_GRANT, AuditLog.DISCOUNT_REVOKE, AuditLog.OFFICIAL_PRICE_SET,
-                        AuditLog.CATALOG_IMPORT, AuditLog.USAGE_REPRICE))
+                .data("actions", AuditLog.ACTIONS)
                 .data("pageNo", p)
                 .data("prev", p > 1 ? link("/ui/admin/audit", query, p - 1) : null)
                 .data("next", result.data().size() > AUDIT_PAGE ? link("/ui/admin/audit", query, p + 1) : null);

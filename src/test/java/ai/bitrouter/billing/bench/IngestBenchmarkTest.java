@@ -717,7 +717,7 @@ class IngestBenchmarkTest {
         return new Verified(ids.size(), byState, charge, list, x.deadLetters().size(), x.resends(), rollupRows);
     }
 
-    /** Strings with tabs, newlines, backslashes, quotes, control characters or non-ASCII come back exactly. */
+    /** Strings with backslashes, quotes, SQL and CSV metacharacters or non-ASCII come back exactly. */
     private void verifyOddStrings(Expected x) throws Exception {
         Map<String, List<String>> found = new HashMap<>();
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(

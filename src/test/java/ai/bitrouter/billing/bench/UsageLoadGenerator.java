@@ -127,7 +127,7 @@ public final class UsageLoadGenerator {
      * @param resends         exact re-sends (a no-op each)
      * @param anomalies       closed-family {@code :discount} requests that were priced
      * @param oddStrings      request id → its {@code api_key_id} and {@code error_code}, for the events whose strings
-     *                        hold tabs, newlines, backslashes, quotes, control characters or non-ASCII: stored exactly
+     *                        hold backslashes, quotes, SQL and CSV metacharacters or non-ASCII: stored exactly
      */
     public record Expected(Set<String> requestIds, Map<String, Long> rowsByState, BigDecimal charge, BigDecimal list,
             Map<String, String> deadLetters, Map<String, Long> deadByReason, long resends, long anomalies,
@@ -206,9 +206,9 @@ public final class UsageLoadGenerator {
     /** Per mille of valid events whose API key id (and error code) holds characters that need escaping somewhere. */
     private static final int ODD = 5;
 
-    private static final List<String> ODD_STRINGS = List.of("tab\there", "new\nline", "back\\slash", "\\N",
-            "quote\"d", "carriage\rreturn", "ключ-ü-€-😀", "semi;colon,comma|pipe", "{\"json\":[1]}", "'; DROP TABLE x; --",
-            "ctl\u0001char");
+    // No control characters: the contract refuses them in ids (a schema_violation dead letter, UsageEventParserTest).
+    private static final List<String> ODD_STRINGS = List.of("back\\slash", "\\N", "quote\"d", "ключ-ü-€-😀",
+            "semi;colon,comma|pipe", "{\"json\":[1]}", "'; DROP TABLE x; --", "per%cent_under", "sp ace");
 
     public static Plan plan(Config config, PriceBook prices) {
         Random rnd = new Random(config.seed());

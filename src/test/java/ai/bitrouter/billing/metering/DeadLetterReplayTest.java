@@ -32,6 +32,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import ai.bitrouter.billing.testsupport.TestAccounts;
 import ai.bitrouter.billing.testsupport.Tokens;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -304,25 +305,9 @@ class DeadLetterReplayTest {
         producer.send(new ProducerRecord<>(DLQ, null, key, value, h)).get();
     }
 
-    /** The account and namespace, written as the accounts package stores them (the id is the events'). */
-    private void createNamespace(String ns) throws Exception {
-        UUID account = UUID.randomUUID();
-        try (Connection c = db.getConnection()) {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO accounts (id, owner_subject, email, display_name) VALUES (?, ?, ?, ?)")) {
-                ps.setObject(1, account);
-                ps.setString(2, "test-" + account);
-                ps.setString(3, account + "@test.local");
-                ps.setString(4, "Replay " + account);
-                ps.executeUpdate();
-            }
-            try (PreparedStatement ps = c.prepareStatement(
-                    "INSERT INTO namespaces (id, account_id, name) VALUES (?, ?, 'default')")) {
-                ps.setString(1, ns);
-                ps.setObject(2, account);
-                ps.executeUpdate();
-            }
-        }
+    /** The account and namespace, created after the events that name it were dead-lettered. */
+    private void createNamespace(String ns) {
+        TestAccounts.create(db, ns);
     }
 
     /** The database's owner, for the trigger the service's own role must not be able to create. */

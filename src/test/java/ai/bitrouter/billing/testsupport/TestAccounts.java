@@ -19,8 +19,12 @@ public final class TestAccounts {
     }
 
     public static Tenant create(DataSource db) {
+        return create(db, "ns_" + UUID.randomUUID().toString().replace("-", "").substring(0, 26));
+    }
+
+    /** With a namespace id chosen by the test, e.g. one its events already named before it existed. */
+    public static Tenant create(DataSource db, String ns) {
         UUID account = UUID.randomUUID();
-        String ns = "ns_" + UUID.randomUUID().toString().replace("-", "").substring(0, 26);
         try (Connection c = db.getConnection()) {
             try (PreparedStatement ps = c.prepareStatement(
                     "INSERT INTO accounts (id, owner_subject, email, display_name) VALUES (?, ?, ?, ?)")) {
